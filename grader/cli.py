@@ -1,0 +1,178 @@
+"""The ``course`` command line: a thin layer over ``grader.commands``.
+
+Every subcommand is a library function with keyword-only arguments; this
+module only parses flags, calls it, and turns user errors into one line
+on stderr (exit status 2) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from .console import console, print_error
+from .devices import DEVICE_CHOICES
+from .errors import CourseError
+from .presets import DEFAULT_PRESET, PRESETS
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _positive_int(text: str) -> int:
+    value = _number(int, text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _number(int, text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _float(text: str) -> float:
+    return _number(float, text)
+
+
+def _number(kind, text: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="course",
+        description="The MiniGPT course: train and sample the reference GPT, manage datasets.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train a GPT on a dataset",
+        description="Train the reference GPT. Presets: "
+        + "; ".join(f"{name}: {preset.description}" for name, preset in PRESETS.items()),
+    )
+    train.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS), help=f"training recipe (default {DEFAULT_PRESET})")
+    train.add_argument("--dataset", help="dataset name (default: the preset's, shakespeare); see `course data list`")
+    train.add_argument("--tokenizer", choices=("char", "bpe", "sentencepiece"), help="tokenizer (default: the preset's)")
+    train.add_argument("--vocab-size", type=_positive_int, help="vocabulary size for bpe / sentencepiece")
+    train.add_argument("--max-iters", type=_positive_int, help="number of optimiser steps (default: the preset's)")
+    train.add_argument("--out", help="output folder (default: runs/PRESET-DATASET)")
+    train.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
+    train.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to train (default: auto, a GPU if there is one)")
+    train.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile the model (default: on for GPU presets on a GPU)")
+    train.add_argument("--fused-attention", action=argparse.BooleanOptionalAction, default=None, help="use torch's fused attention kernel (default: the preset's)")
+    train.add_argument("--seed", type=int, default=1337, help="seed for initialisation and batches (default 1337)")
+    train.add_argument("--data-dir", help="dataset cache folder (default: $COURSE_DATA_DIR or ~/.cache/minigpt-course)")
+    shape = train.add_argument_group("model and optimisation overrides (default: the preset's)")
+    shape.add_argument("--n-layer", type=_positive_int, help="transformer blocks")
+    shape.add_argument("--n-head", type=_positive_int, help="attention heads per block (must divide --d-model)")
+    shape.add_argument("--d-model", type=_positive_int, help="width of the residual stream")
+    shape.add_argument("--block-size", type=_positive_int, help="context length in tokens")
+    shape.add_argument("--batch-size", type=_positive_int, help="sequences per micro-batch")
+    shape.add_argument("--grad-accum-steps", type=_positive_int, help="micro-batches per optimiser step")
+    shape.add_argument("--dropout", type=_float, help="dropout probability")
+    shape.add_argument("--max-lr", type=_float, help="peak learning rate")
+    shape.add_argument("--eval-interval", type=_positive_int, help="steps between evaluations")
+    shape.add_argument("--eval-iters", type=_positive_int, help="batches per evaluation")
+
+    sample = commands.add_parser("sample", help="generate text from a checkpoint", description="Generate text from a `course train` checkpoint.")
+    sample.add_argument("--checkpoint", required=True, help="path to ckpt.pt")
+    sample.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
+    sample.add_argument("--temperature", type=_float, default=0.8, help="softmax temperature; 0 is greedy (default 0.8)")
+    sample.add_argument("--top-k", type=int, default=200, help="keep the k most likely tokens (default 200)")
+    sample.add_argument("--top-p", type=_float, default=None, help="keep the smallest set with this much probability (default off)")
+    sample.add_argument("--max-tokens", type=_non_negative_int, default=500, help="tokens to generate (default 500)")
+    sample.add_argument("--num-samples", type=_positive_int, default=1, help="independent samples (default 1)")
+    sample.add_argument("--seed", type=int, default=1337, help="sampling seed (default 1337)")
+    sample.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto)")
+
+    data = commands.add_parser("data", help="list datasets or build one", description="Registered datasets and their token caches.")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    data_commands.add_parser("list", help="list the registered datasets")
+    prepare = data_commands.add_parser("prepare", help="build a dataset and cache its tokens")
+    prepare.add_argument("name", help="dataset name")
+    prepare.add_argument("--tokenizer", default="char", choices=("char", "bpe", "sentencepiece"), help="tokenizer (default char)")
+    prepare.add_argument("--vocab-size", type=_positive_int, help="vocabulary size for bpe / sentencepiece")
+    prepare.add_argument("--data-dir", help="dataset cache folder")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch parsed arguments to the subcommand's ``main``."""
+    if args.command == "train":
+        from .commands import train
+
+        overrides = {
+            name: getattr(args, name)
+            for name in ("n_layer", "n_head", "d_model", "block_size", "batch_size", "grad_accum_steps", "dropout", "max_lr", "eval_interval", "eval_iters")
+        }
+        train.main(
+            preset=args.preset,
+            dataset=args.dataset,
+            tokenizer=args.tokenizer,
+            vocab_size=args.vocab_size,
+            max_iters=args.max_iters,
+            out=args.out,
+            resume=args.resume,
+            device=args.device,
+            compile=args.compile,
+            fused_attention=args.fused_attention,
+            seed=args.seed,
+            data_dir=args.data_dir,
+            **overrides,
+        )
+    elif args.command == "sample":
+        from .commands import sample
+
+        texts = sample.main(
+            checkpoint=args.checkpoint,
+            prompt=args.prompt,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            top_p=args.top_p,
+            max_tokens=args.max_tokens,
+            seed=args.seed,
+            num_samples=args.num_samples,
+            device=args.device,
+        )
+        for index, text in enumerate(texts):
+            if index:
+                console.print("-" * 40)
+            console.print(text, markup=False, soft_wrap=True)
+    elif args.command == "data":
+        from .commands import data
+
+        if args.data_command == "list":
+            data.list_datasets()
+        else:
+            data.prepare(name=args.name, tokenizer=args.tokenizer, vocab_size=args.vocab_size, data_dir=args.data_dir)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``course`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (CourseError, ValueError, FileNotFoundError) as error:
+        # ValueError / FileNotFoundError come from the library's argument and
+        # file checks, whose messages already name the problem and the value.
+        if os.environ.get("COURSE_DEBUG"):
+            traceback.print_exc()
+        print_error(str(error))
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

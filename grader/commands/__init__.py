@@ -1,0 +1,1 @@
+"""One module per `course` subcommand; each exposes ``main(*, ...)`` with keyword-only arguments."""

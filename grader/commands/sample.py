@@ -1,0 +1,69 @@
+"""``course sample``: generate text from a checkpoint written by ``course train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .. import data as datasets_registry
+from ..devices import resolve_device
+from ..errors import CourseError
+
+
+def main(
+    *,
+    checkpoint: str | Path,
+    prompt: str = "\n",
+    temperature: float = 0.8,
+    top_k: int | None = 200,
+    top_p: float | None = None,
+    max_tokens: int = 500,
+    seed: int = 1337,
+    num_samples: int = 1,
+    device: str = "auto",
+) -> list[str]:
+    """Return ``num_samples`` continuations of ``prompt`` (prompt included).
+
+    The defaults are nanoGPT's (temperature 0.8, top-k 200, 500 tokens). The
+    same checkpoint, prompt, settings and seed give the same text on the same
+    device. Sampling settings are checked before the checkpoint is read.
+    """
+    from solutions.a4_transformer.model import GPT, GPTConfig
+    from solutions.a5_training.training import load_checkpoint
+    from solutions.a6_sampling.sampling import generate
+
+    if temperature < 0:
+        raise CourseError(f"--temperature must be >= 0 (0 means greedy), got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise CourseError(f"--top-k must be at least 1, got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise CourseError(f"--top-p must be in (0, 1], got {top_p}")
+    if max_tokens < 0:
+        raise CourseError(f"--max-tokens must be >= 0, got {max_tokens}")
+    if num_samples < 1:
+        raise CourseError(f"--num-samples must be at least 1, got {num_samples}")
+    if prompt == "":
+        raise CourseError("--prompt is empty; give at least one character (the default is a newline)")
+
+    device = resolve_device(device)
+    saved = load_checkpoint(checkpoint, map_location=device)
+    try:
+        model_config = GPTConfig(**saved["extra"]["model_config"])
+        tokenizer = datasets_registry.tokenizer_from_dict(saved["extra"]["tokenizer"])
+    except (KeyError, TypeError) as error:
+        raise CourseError(f"{checkpoint} was not written by `course train` (no model config or tokenizer: {error})") from None
+    model = GPT(model_config)
+    model.load_state_dict(saved["model"])
+    model.to(device)
+
+    try:
+        prompt_ids = tokenizer.encode(prompt)
+    except ValueError as error:
+        raise CourseError(f"the prompt cannot be encoded with this model's vocabulary: {error}") from None
+    generator = torch.Generator(device=device).manual_seed(seed)
+    ids = torch.tensor([prompt_ids] * num_samples, dtype=torch.long, device=device)
+    out = generate(
+        model, ids, max_tokens, temperature=temperature, top_k=top_k, top_p=top_p, generator=generator
+    )
+    return [tokenizer.decode(row.tolist()) for row in out]

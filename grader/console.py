@@ -1,0 +1,30 @@
+"""One rich console for the whole tool: colour on terminals, plain text elsewhere.
+
+Rich already honours ``NO_COLOR`` and drops styling when stdout is not a
+terminal (CI logs, pipes); ``plain_output()`` tells commands to replace live
+progress bars by a line of text every so often.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+console = Console(highlight=False)
+error_console = Console(stderr=True, highlight=False)
+
+
+def plain_output() -> bool:
+    """True when live displays would garble the output (not a terminal, CI, NO_COLOR)."""
+    return not console.is_terminal or bool(os.environ.get("CI")) or "NO_COLOR" in os.environ
+
+
+def print_error(message: str) -> None:
+    """Print ``error: message`` on stderr, on one line."""
+    text = " ".join(str(message).split())
+    if error_console.is_terminal:
+        error_console.print(f"[bold red]error:[/] {text}", soft_wrap=True)
+    else:
+        print(f"error: {text}", file=sys.stderr)
