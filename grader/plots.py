@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display needed; must come before pyplot is imported
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .atomic import atomic_path  # noqa: E402
+from .atomic import atomic_write  # noqa: E402
 
 
 def save_loss_curve(history: dict, path: str | Path, *, title: str = "") -> Path:
@@ -32,8 +32,7 @@ def save_loss_curve(history: dict, path: str | Path, *, title: str = "") -> Path
         axes.grid(alpha=0.3)
         axes.legend()
         figure.tight_layout()
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, format="png")
+        atomic_write(path, lambda file: figure.savefig(file, format="png"))
     finally:
         plt.close(figure)
     return path

@@ -11,7 +11,6 @@ writes the artefacts beside the checkpoint::
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import torch
 
 from .. import data as datasets_registry
-from ..atomic import write_text_atomic
+from ..atomic import atomic_write_json
 from ..console import console, plain_output
 from ..devices import autocast_dtype_for, resolve_device
 from ..errors import CourseError
@@ -97,6 +96,10 @@ def main(
             f"{checkpoint_path} already exists; pass --resume to continue that run or --out to start a new one"
         )
 
+    decay_steps = recipe.lr_decay_steps or recipe.max_iters
+    if recipe.warmup_steps >= decay_steps:
+        # A run shorter than the preset's warmup: warm up for its first tenth instead.
+        recipe = recipe.with_overrides(warmup_steps=max(1, decay_steps // 10))
     prepared = datasets_registry.prepare(
         recipe.dataset, tokenizer=recipe.tokenizer, vocab_size=recipe.vocab_size, cache_dir=data_dir
     )
@@ -181,7 +184,8 @@ def main(
     val_text = f"{result.val_loss:.4f}" if result.val_loss is not None else "n/a"
     console.print(
         f"done: step {result.final_step}, val loss {val_text}, "
-        f"{result.tokens_per_second:,.0f} tokens/s, {seconds:.1f} s; checkpoint {checkpoint_path}, curve {out_dir / 'loss.png'}"
+        f"{result.tokens_per_second:,.0f} tokens/s, {seconds:.1f} s; checkpoint {checkpoint_path}, curve {out_dir / 'loss.png'}",
+        soft_wrap=True,
     )
     return result
 
@@ -201,7 +205,8 @@ def _print_summary(recipe, prepared, model, device, train_config, use_compile, f
     )
     table.add_row(
         "training",
-        f"{recipe.max_iters} steps x {recipe.batch_size} x {recipe.grad_accum_steps} accum, lr {recipe.max_lr:g}",
+        f"{recipe.max_iters} steps x {recipe.batch_size} x {recipe.grad_accum_steps} accum, "
+        f"lr {recipe.max_lr:g} (warmup {recipe.warmup_steps}, cosine to {recipe.min_lr:g})",
     )
     speedups = [name for name, on in (("bf16 autocast", train_config.autocast_dtype), ("fused attention", fused), ("torch.compile", use_compile)) if on]
     table.add_row("device", f"{device}" + (f" ({', '.join(speedups)})" if speedups else ""))
@@ -222,4 +227,4 @@ def _write_metrics(result: TrainResult, recipe: Preset, model, device: str, path
         "seconds": result.seconds,
         "torch": torch.__version__,
     }
-    write_text_atomic(path, json.dumps(record, indent=2) + "\n")
+    atomic_write_json(path, record)
