@@ -151,7 +151,7 @@ def main(
             f"{result.bytes_per_token:.3f}",
             f"{ours / result.seconds:.2f}x",
         )
-    Console().print(table)
+    Console(width=120).print(table)
     return results
 
 

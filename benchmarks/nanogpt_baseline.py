@@ -71,29 +71,27 @@ class BaselineGPT(nn.Module):
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
 
-def baseline_tokens_per_second(
-    train_tokens, *, vocab_size: int, block_size: int, n_layer: int, n_head: int, d_model: int, batch_size: int, steps: int = 100, device: str = "cpu"
-) -> float:
-    """Train the baseline for ``steps`` steps on random windows and return tokens/s (warm-up excluded)."""
-    torch.manual_seed(0)
-    model = BaselineGPT(vocab_size, block_size, n_layer, n_head, d_model).to(device)
+def baseline_step(model: BaselineGPT, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> float:
+    """One nanoGPT training step: forward, backward, clip at 1.0, AdamW, zero the grads."""
+    loss = model(x, y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
+def baseline_optimizer(model: BaselineGPT) -> torch.optim.Optimizer:
+    """nanoGPT's AdamW: weight decay on matrices only, betas (0.9, 0.99) for small char models."""
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.99))
-    data = torch.from_numpy(train_tokens[: 200_000].astype("int64"))
-    generator = torch.Generator().manual_seed(0)
-    warmup = max(5, steps // 10)
-    started = 0.0
-    for step in range(steps + warmup):
-        if step == warmup:
-            started = time.perf_counter()
-        starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-        x = torch.stack([data[s : s + block_size] for s in starts]).to(device)
-        y = torch.stack([data[s + 1 : s + 1 + block_size] for s in starts]).to(device)
-        loss = model(x, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        loss.item()
-    return steps * batch_size * block_size / (time.perf_counter() - started)
+    groups = [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99))
+
+
+def time_steps(step, steps: int) -> float:
+    """Seconds for ``steps`` calls of ``step()``."""
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return time.perf_counter() - started

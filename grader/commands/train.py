@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from rich.table import Table
 
 from .. import data as datasets_registry
 from ..atomic import atomic_write_json
@@ -191,8 +192,6 @@ def main(
 
 
 def _print_summary(recipe, prepared, model, device, train_config, use_compile, fused) -> None:
-    from rich.table import Table
-
     table = Table(title=f"course train: {recipe.name}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -200,13 +199,12 @@ def _print_summary(recipe, prepared, model, device, train_config, use_compile, f
     table.add_row("tokens", f"{len(prepared.train):,} train / {len(prepared.val):,} val")
     table.add_row(
         "model",
-        f"{model.num_parameters():,} parameters: {recipe.n_layer} layers, {recipe.n_head} heads, "
-        f"d_model {recipe.d_model}, context {recipe.block_size}",
+        f"{model.num_parameters():,} parameters, {recipe.n_layer} layers, {recipe.n_head} heads, d_model {recipe.d_model}",
     )
     table.add_row(
         "training",
-        f"{recipe.max_iters} steps x {recipe.batch_size} x {recipe.grad_accum_steps} accum, "
-        f"lr {recipe.max_lr:g} (warmup {recipe.warmup_steps}, cosine to {recipe.min_lr:g})",
+        f"{recipe.max_iters} steps of {recipe.batch_size * recipe.grad_accum_steps} x {recipe.block_size} tokens, "
+        f"lr {recipe.max_lr:g} to {recipe.min_lr:g}, warmup {recipe.warmup_steps}",
     )
     speedups = [name for name, on in (("bf16 autocast", train_config.autocast_dtype), ("fused attention", fused), ("torch.compile", use_compile)) if on]
     table.add_row("device", f"{device}" + (f" ({', '.join(speedups)})" if speedups else ""))

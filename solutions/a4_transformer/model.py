@@ -70,9 +70,9 @@ class LayerNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise ``x`` of shape ``(..., d_model)``; returns the same shape."""
         ### BEGIN SOLUTION
-        mean = x.mean(dim=-1, keepdim=True)  # (..., 1)
-        variance = x.var(dim=-1, keepdim=True, unbiased=False)  # (..., 1)
-        normalised = (x - mean) * torch.rsqrt(variance + self.eps)  # (..., d_model)
+        centered = x - x.mean(dim=-1, keepdim=True)  # (..., d_model)
+        variance = (centered * centered).mean(dim=-1, keepdim=True)  # (..., 1), biased
+        normalised = centered * torch.rsqrt(variance + self.eps)  # (..., d_model)
         return normalised * self.weight + self.bias
         ### END SOLUTION
 
