@@ -75,6 +75,42 @@ def test_resume_continues_to_the_new_length(trained_run, data_dir, tmp_path):
     assert checkpoint["history"]["step"][0] == 0  # the history of the first 40 steps is kept
 
 
+@pytest.mark.slow
+def test_an_interrupted_and_resumed_run_equals_the_run_that_never_stopped(data_dir, tmp_path, monkeypatch, capsys):
+    """Is a run stopped by Ctrl-C at step 25 and resumed in a new process bit-for-bit the straight run?
+
+    The model is as wide as cpu-baby's (d_model 128, 12 x 64 tokens), so the
+    embedding gradient is large enough for torch's multi-threaded kernels,
+    whose results can differ between processes unless made deterministic.
+    """
+    from grader.progress import TrainingProgress
+
+    original_on_step = TrainingProgress.on_step
+
+    def interrupt_at_25(self, step, loss, lr):
+        if step == 25:
+            raise KeyboardInterrupt
+        original_on_step(self, step, loss, lr)
+
+    common = ["--data-dir", str(data_dir), "--device", "cpu"]
+    recipe = [*SMOKE, "--d-model", "128", "--n-head", "4", "--batch-size", "12", "--block-size", "64", *common]
+    straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+    assert main(["train", *recipe, "--out", str(straight)]) == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(TrainingProgress, "on_step", interrupt_at_25)
+        assert main(["train", *recipe, "--out", str(interrupted)]) == EXIT_USER_ERROR
+    assert "checkpoint from step 20" in capsys.readouterr().err
+    # A real resume happens in a new process.
+    resume = run_cli("train", "--out", str(interrupted), "--resume", *common)
+    assert resume.returncode == 0, resume.stderr
+    resumed = torch.load(interrupted / "ckpt.pt", weights_only=True)
+    expected = torch.load(straight / "ckpt.pt", weights_only=True)
+    assert resumed["step"] == expected["step"] == 39
+    assert resumed["history"]["loss"] == expected["history"]["loss"]
+    for name, tensor in expected["model"].items():
+        assert torch.equal(resumed["model"][name], tensor), f"{name} differs after resume"
+
+
 def test_a_fresh_run_never_overwrites_a_checkpoint(trained_run, data_dir, capsys):
     """Does training into a folder that holds a checkpoint refuse, leaving the file as it was?"""
     before = (trained_run / "ckpt.pt").read_bytes()
