@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--tokenizer", default="char", choices=("char", "bpe", "sentencepiece"), help="tokenizer (default char)")
     prepare.add_argument("--vocab-size", type=_positive_int, help="vocabulary size for bpe / sentencepiece")
     prepare.add_argument("--data-dir", help="dataset cache folder")
+
+    generate = commands.add_parser(
+        "generate",
+        help="generate the student workspace assignments/ from solutions/",
+        description="Stub every solution region of solutions/ into assignments/. Files you edited are kept unless --force.",
+    )
+    generate.add_argument("--out", help="destination folder (default: the repository's assignments/)")
+    generate.add_argument("--force", action="store_true", help="overwrite files that were edited since they were generated")
     return parser
 
 
@@ -154,6 +162,10 @@ def run(args: argparse.Namespace) -> int:
             data.list_datasets()
         else:
             data.prepare(name=args.name, tokenizer=args.tokenizer, vocab_size=args.vocab_size, data_dir=args.data_dir)
+    elif args.command == "generate":
+        from .commands import generate
+
+        generate.report(generate.main(dest=args.out, force=args.force))
     return 0
 
 
