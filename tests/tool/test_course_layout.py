@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from grader.course import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
@@ -22,8 +18,7 @@ SOLUTION_FILES = sorted(path for path in SOLUTIONS.glob("a*/*.py") if path.name 
 
 
 def course_tasks() -> dict[str, str]:
-    course = tomllib.loads((ROOT / "course.toml").read_text(encoding="utf-8"))
-    return {task["id"]: task["name"] for assignment in course["assignments"] for task in assignment["tasks"]}
+    return {task.id: task.name for assignment in load_course(ROOT / "course.toml").assignments for task in assignment.tasks}
 
 
 def header_tasks() -> dict[str, str]:
