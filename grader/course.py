@@ -90,6 +90,9 @@ class Assignment:
     """The deadline, timezone-aware."""
     tasks: tuple[Task, ...]
     """The tasks in file order; never empty."""
+    module: str | None = None
+    """The module inside the package that holds the student's code, e.g. ``"attention"``
+    for ``a3_attention/attention.py``; None for an assignment without code (a notebook)."""
 
     @property
     def number(self) -> int:
@@ -366,6 +369,7 @@ _COURSE_KEYS = ("id", "title", "timezone")
 _GRADING_KEYS = ("test_timeout_seconds", "memory_limit_mb", "late_penalty_percent_per_day", "late_days_max")
 _DATA_KEYS = ("default", "datasets")
 _ASSIGNMENT_KEYS = ("id", "title", "due", "tasks")
+_ASSIGNMENT_OPTIONAL_KEYS = ("module",)
 _TASK_KEYS = ("id", "name", "points")
 _TASK_OPTIONAL_KEYS = ("manual",)
 
@@ -503,7 +507,7 @@ class _Reader:
         seen_tasks: set[str] = set()
         for index, raw in enumerate(value):
             key_path = ("assignments", index)
-            table = self.table(raw, key_path, _ASSIGNMENT_KEYS)
+            table = self.table(raw, key_path, _ASSIGNMENT_KEYS, _ASSIGNMENT_OPTIONAL_KEYS)
             assignment_id = self.string(table, key_path, "id")
             match = _ASSIGNMENT_ID.match(assignment_id)
             if not match:
@@ -523,8 +527,14 @@ class _Reader:
             if assignments and due <= assignments[-1].due:
                 previous = assignments[-1]
                 raise self.fail(key_path + ("due",), f"due {due.isoformat()} is not after {previous.id}'s due {previous.due.isoformat()}")
+            module = None
+            if "module" in table:
+                module = self.string(table, key_path, "module")
+                if not module.isidentifier():
+                    raise self.fail(key_path + ("module",), f"expected a Python module name like 'attention', got {module!r}")
             tasks = self.tasks(table["tasks"], key_path, number, seen_tasks)
-            assignments.append(Assignment(id=assignment_id, title=self.string(table, key_path, "title"), due=due, tasks=tasks))
+            title = self.string(table, key_path, "title")
+            assignments.append(Assignment(id=assignment_id, title=title, due=due, tasks=tasks, module=module))
         return tuple(assignments)
 
     def tasks(self, value: Any, assignment_path: KeyPath, number: int, seen: set[str]) -> tuple[Task, ...]:

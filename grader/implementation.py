@@ -1,0 +1,148 @@
+"""The implementation handle: how a test suite reaches the code under test.
+
+Every suite reaches student code through one object, ``impl``, and the
+reference through another, ``ref``; both are ``Implementation`` handles::
+
+    impl.a3.scaled_dot_product_attention(q, k, v)   # a3_attention/attention.py of the tree under test
+    ref.a3.scaled_dot_product_attention(q, k, v)    # the same function in solutions/
+
+A tree is any folder laid out like ``solutions/``: ``solutions/`` itself, the
+generated ``assignments/``, a student's copy, or an unpacked submission. Each
+assignment's package and module names come from course.toml (``id`` and
+``module``), so the tests never depend on where a file lives.
+
+A tree outside the repository is imported as a package of its own, under a
+name made from its path, so two trees (a student's and the reference) can be
+loaded side by side and their relative imports (``from ..a3_attention.attention
+import ...``) resolve inside the same tree. This module runs code in-process:
+it is for students' own checks. Isolated grading forwards the same calls to
+a worker process instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.machinery
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from .course import Assignment, Course, load_course
+from .errors import CourseError
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+KNOWN_TREES = {"solutions": REPOSITORY / "solutions", "assignments": REPOSITORY / "assignments"}
+
+
+class ImplementationError(CourseError):
+    """The code under test cannot be imported (a missing file, a syntax error, an import error)."""
+
+
+class Implementation:
+    """The modules of one tree, by assignment: ``handle.a3`` or ``handle.module("a3_attention")``.
+
+    Modules are imported on first use, so a syntax error in a4 does not stop
+    the tests of a3. A module that fails to import raises ImplementationError
+    naming the file and the error, every time it is asked for.
+    """
+
+    def __init__(self, root: str | Path, *, course: Course | None = None) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise ImplementationError(f"implementation folder {self.root} does not exist")
+        self.course = course if course is not None else load_course()
+        self.package = _package_name(self.root)
+
+    def __repr__(self) -> str:
+        return f"Implementation({str(self.root)!r})"
+
+    def __getattr__(self, name: str) -> ModuleType:
+        if name.startswith("a") and name[1:].isdigit():
+            return self.module(name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; use an assignment like 'a3'")
+
+    def module(self, assignment: str | int) -> ModuleType:
+        """The code module of ``assignment`` ("a3", "3", 3 or "a3_attention") in this tree."""
+        record = self.course.assignment(assignment)
+        if record.module is None:
+            raise ImplementationError(f"assignment {record.id} has no code module (see course.toml)")
+        return self._import(record)
+
+    def path_of(self, assignment: str | int) -> Path:
+        """Where ``assignment``'s code module lives in this tree."""
+        record = self.course.assignment(assignment)
+        return self.root / record.id / f"{record.module}.py"
+
+    def _import(self, record: Assignment) -> ModuleType:
+        path = self.root / record.id / f"{record.module}.py"
+        if not path.is_file():
+            raise ImplementationError(f"{path} is missing: assignment {record.id} needs {record.id}/{record.module}.py")
+        _ensure_root_package(self.package, self.root)
+        try:
+            return importlib.import_module(f"{self.package}.{record.id}.{record.module}")
+        except SyntaxError as error:
+            where = f"{Path(error.filename or path).name}:{error.lineno}" if error.lineno else path.name
+            raise ImplementationError(f"{record.id}/{record.module}.py cannot be imported: SyntaxError at {where}: {error.msg}") from None
+        except Exception as error:  # anything the student's module raises while importing
+            frame = _last_frame_in(traceback.extract_tb(error.__traceback__), self.root)
+            where = f" (at {frame})" if frame else ""
+            raise ImplementationError(
+                f"{record.id}/{record.module}.py cannot be imported: {type(error).__name__}: {error}{where}"
+            ) from None
+
+
+def resolve_tree(spec: str) -> Path:
+    """The folder meant by ``--impl SPEC``: ``solutions``, ``assignments`` or a path."""
+    if spec in KNOWN_TREES:
+        return KNOWN_TREES[spec]
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        raise ImplementationError(f"--impl {spec!r} is neither 'solutions', 'assignments' nor an existing folder")
+    return path
+
+
+def _package_name(root: Path) -> str:
+    """The import name of a tree: the real package name for the repository's
+    own trees (so ``solutions.a4_transformer.model.GPT`` stays one class), a
+    path-derived private name for any other folder."""
+    for name, path in KNOWN_TREES.items():
+        if root == path.resolve():
+            return name
+    return "_course_impl_" + hashlib.sha256(str(root).encode()).hexdigest()[:12]
+
+
+def _ensure_root_package(name: str, root: Path) -> None:
+    """Register ``root`` as the package ``name`` (with or without an __init__.py)."""
+    existing = sys.modules.get(name)
+    if existing is not None:
+        locations = list(getattr(existing, "__path__", []))
+        if locations and Path(locations[0]).resolve() == root:
+            return
+        if name in KNOWN_TREES:
+            raise ImplementationError(f"package {name!r} is already imported from {locations}, not {root}")
+    init = root / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(root)])
+    else:
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(root)]
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    if spec.loader is not None:
+        try:
+            spec.loader.exec_module(package)
+        except BaseException:
+            del sys.modules[name]
+            raise
+
+
+def _last_frame_in(frames: traceback.StackSummary, root: Path) -> str | None:
+    """``file:line`` of the deepest frame inside ``root``, for error messages."""
+    inside = [frame for frame in frames if frame.filename and Path(frame.filename).resolve().is_relative_to(root)]
+    if not inside:
+        return None
+    frame = inside[-1]
+    return f"{Path(frame.filename).resolve().relative_to(root)}:{frame.lineno}"
