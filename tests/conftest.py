@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course
+from grader.course import Course, load_course
 from grader.implementation import KNOWN_TREES, Implementation, resolve_tree
 
 
@@ -33,16 +33,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+COURSE = pytest.StashKey[Course]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    for assignment in load_course().assignments:
+    config.stash[COURSE] = load_course()
+    for assignment in config.stash[COURSE].assignments:
         for task in assignment.tasks:
             config.addinivalue_line("markers", f"{task_marker(task.id)}: Task {task.id}: {task.name}")
 
 
 @pytest.fixture(scope="session")
-def course():
-    """The course as course.toml describes it."""
-    return load_course()
+def course(pytestconfig) -> Course:
+    """The course as course.toml describes it (loaded once, when pytest starts)."""
+    return pytestconfig.stash[COURSE]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Fetch a file once, check its sha256, and keep it only if it matches.
 
-The file is streamed into a temporary file beside its destination while its
-hash is computed; only a matching file is moved into place (atomically). A
+The file is streamed through `grader.atomic.atomic_write` while its hash is
+computed; only a matching file is moved into place. A
 file already at the destination, downloaded earlier or placed there by hand
 for an offline machine, is verified the same way and then used.
 """
@@ -9,12 +9,12 @@ for an offline machine, is verified the same way and then used.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
+from ..atomic import atomic_write
 from .errors import ChecksumError, DownloadError
 
 _CHUNK_BYTES = 1 << 16
@@ -59,34 +59,26 @@ def fetch_verified(url: str, sha256: str, destination: Path, *, timeout: float =
             )
         return destination
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
-    )
-    temporary = Path(temporary_name)
-    try:
+    def download_and_verify(file: BinaryIO) -> None:
+        # Raising here makes atomic_write delete the partial file: only a
+        # verified download ever reaches `destination`.
         digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as file:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:
-                    for chunk in iter(lambda: response.read(_CHUNK_BYTES), b""):
-                        digest.update(chunk)
-                        file.write(chunk)
-            except (urllib.error.URLError, OSError, ValueError) as error:
-                reason = getattr(error, "reason", error)
-                raise DownloadError(
-                    f"could not download {url} ({reason}); to work offline, save a copy of that "
-                    f"file as {destination} (it must have sha256 {expected})"
-                ) from None
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                for chunk in iter(lambda: response.read(_CHUNK_BYTES), b""):
+                    digest.update(chunk)
+                    file.write(chunk)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            raise DownloadError(
+                f"could not download {url} ({reason}); to work offline, save a copy of that "
+                f"file as {destination} (it must have sha256 {expected})"
+            ) from None
         actual = digest.hexdigest()
         if actual != expected:
             raise ChecksumError(
                 f"download from {url} has sha256 {actual} but {expected} was expected; nothing was kept"
             )
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
+
+    atomic_write(destination, download_and_verify)
     return destination

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 import pytest
 
 from grader.course import load_course
+from grader.stubs import BEGIN_MARKER as BEGIN
+from grader.stubs import END_MARKER as END
+from grader.stubs import TASK_HEADER, stub_source
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-TASK_HEADER = re.compile(r"^\s*# ## Task (\d+\.\d+): (\S+)\s*$")
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_FILES = sorted(path for path in SOLUTIONS.glob("a*/*.py") if path.name != "__init__.py")
 
 
@@ -67,18 +67,9 @@ def test_solution_regions_are_balanced_and_belong_to_a_task(path):
 
 @pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_stubbing_every_region_leaves_valid_python(path):
-    """Does replacing each solution region by a NotImplementedError stub still parse?"""
-    lines, stubbed, inside = path.read_text(encoding="utf-8").splitlines(), [], False
-    for line in lines:
-        if line.strip() == BEGIN:
-            indent = line[: len(line) - len(line.lstrip())]
-            stubbed += [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("stub")']
-            inside = True
-        elif line.strip() == END:
-            inside = False
-        elif not inside:
-            stubbed.append(line)
-    ast.parse("\n".join(stubbed), filename=str(path))
+    """Does replacing each solution region by its NotImplementedError stub still parse?"""
+    stubbed = stub_source(path.read_text(encoding="utf-8"), filename=str(path))
+    ast.parse(stubbed, filename=str(path))
 
 
 def test_datasets_folder_is_not_a_python_package():
