@@ -211,7 +211,7 @@ def test_string_where_an_integer_belongs(tmp_path):
 
 def test_manual_must_be_a_boolean(tmp_path):
     """Is `manual = "yes"` refused?"""
-    path, line = mutated(tmp_path, "manual = true", 'manual = "yes"')
+    path, line = mutated(tmp_path, "points = 7, manual = true", 'points = 7, manual = "yes"')
     assert_points_at(config_error(path), line, "assignments[6].tasks[3].manual", "expected true or false")
 
 

@@ -18,7 +18,13 @@ SOLUTION_FILES = sorted(path for path in SOLUTIONS.glob("a*/*.py") if path.name 
 
 
 def course_tasks() -> dict[str, str]:
-    return {task.id: task.name for assignment in load_course(ROOT / "course.toml").assignments for task in assignment.tasks}
+    """The code tasks of course.toml (manual tasks are answered in notebooks, not in code)."""
+    return {
+        task.id: task.name
+        for assignment in load_course(ROOT / "course.toml").assignments
+        for task in assignment.tasks
+        if not task.manual
+    }
 
 
 def header_tasks() -> dict[str, str]:

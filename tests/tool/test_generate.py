@@ -193,6 +193,9 @@ TASK_CALLS = {
     "6.4: top_p_filter": ("a6_sampling.sampling", lambda m: m.top_p_filter(torch.zeros(1, 3), 0.5)),
     "6.5: sample_next": ("a6_sampling.sampling", lambda m: m.sample_next(torch.zeros(1, 3))),
     "6.6: generate": ("a6_sampling.sampling", lambda m: m.generate(None, torch.zeros(1, 1, dtype=torch.long), 1)),
+    "7.1: train_char_model": ("a7_capstone.capstone", lambda m: m.train_char_model("hello", None)),
+    "7.2: train_bpe_model": ("a7_capstone.capstone", lambda m: m.train_bpe_model("hello", 257, None)),
+    "7.3: attention_maps": ("a7_capstone.capstone", lambda m: m.attention_maps(None, torch.zeros(1, 2, dtype=torch.long))),
 }
 
 

@@ -76,14 +76,14 @@ def test_an_error_raised_while_importing_is_reported_with_where(tmp_path, course
         student.a2
 
 
-def test_a_missing_module_and_a_codeless_assignment_are_clear_errors(tmp_path, course):
-    """Is a deleted file, or asking for a7's code, an error that says what is missing?"""
+def test_a_missing_module_is_a_clear_error_also_for_the_modules_that_import_it(tmp_path, course):
+    """Is a deleted file an error that names it, both when asked for and when another module imports it?"""
     tree = copy_tree(tmp_path / "student")
     (tree / "a6_sampling" / "sampling.py").unlink()
     student = Implementation(tree, course=course)
     with pytest.raises(ImplementationError, match=r"a6_sampling/sampling\.py"):
         student.a6
-    with pytest.raises(ImplementationError, match="a7_capstone has no code module"):
+    with pytest.raises(ImplementationError, match=r"a7_capstone/capstone\.py cannot be imported: .*a6_sampling\.sampling"):
         student.a7
     with pytest.raises(AttributeError, match="use an assignment like 'a3'"):
         student.softmax
