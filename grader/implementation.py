@@ -17,6 +17,15 @@ loaded side by side and their relative imports (``from ..a3_attention.attention
 import ...``) resolve inside the same tree. This module runs code in-process:
 it is for students' own checks. Isolated grading forwards the same calls to
 a worker process instead.
+
+Two helpers serve long-lived processes (a Jupyter kernel, ``course check``):
+
+- a module a handle returns answers a missing name with ``MissingNameError``
+  ("a3_attention/attention.py has no `softmax` (renamed or deleted?)")
+  instead of Python's bare "module has no attribute";
+- ``reload_if_changed(root)`` drops a tree's modules from ``sys.modules``
+  when one of their files changed on disk, so the next import reads the
+  student's edits.
 """
 
 from __future__ import annotations
@@ -39,6 +48,31 @@ KNOWN_TREES = {"solutions": REPOSITORY / "solutions", "assignments": REPOSITORY 
 
 class ImplementationError(CourseError):
     """The code under test cannot be imported (a missing file, a syntax error, an import error)."""
+
+
+class MissingNameError(AttributeError):
+    """A test asked an assignment module for a name it does not define (a stub renamed or deleted).
+
+    An AttributeError, so ``hasattr`` and ``getattr(module, name, default)``
+    behave as usual; only the message is clearer.
+    """
+
+
+class AssignmentModule(ModuleType):
+    """The type a handle gives the modules it returns: a missing name raises MissingNameError.
+
+    The module keeps its identity (``impl.a4 is solutions.a4_transformer.model``
+    for the reference); only the error for a name it lacks changes, to
+    ``"a3_attention/attention.py has no `softmax` (renamed or deleted?)"``.
+    """
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup failed. Dunder probes (copy, pickle,
+        # inspect, torch) expect Python's own error, not a hint to students.
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        location = "/".join(self.__name__.split(".")[-2:]) + ".py"
+        raise MissingNameError(f"{location} has no `{name}` (renamed or deleted?)")
 
 
 class Implementation:
@@ -79,12 +113,12 @@ class Implementation:
     def _import(self, record: Assignment) -> ModuleType:
         path = self.root / record.id / f"{record.module}.py"
         if not path.is_file():
-            raise ImplementationError(f"{path} is missing: assignment {record.id} needs {record.id}/{record.module}.py")
+            raise ImplementationError(f"{record.id}/{record.module}.py is missing (looked in {self.root})")
         _ensure_root_package(self.package, self.root)
         try:
-            return importlib.import_module(f"{self.package}.{record.id}.{record.module}")
+            module = importlib.import_module(f"{self.package}.{record.id}.{record.module}")
         except SyntaxError as error:
-            where = f"{Path(error.filename or path).name}:{error.lineno}" if error.lineno else path.name
+            where = f"{_relative_name(Path(error.filename or path), self.root)}:{error.lineno}" if error.lineno else path.name
             raise ImplementationError(f"{record.id}/{record.module}.py cannot be imported: SyntaxError at {where}: {error.msg}") from None
         except Exception as error:  # anything the student's module raises while importing
             frame = _last_frame_in(traceback.extract_tb(error.__traceback__), self.root)
@@ -92,6 +126,73 @@ class Implementation:
             raise ImplementationError(
                 f"{record.id}/{record.module}.py cannot be imported: {type(error).__name__}: {error}{where}"
             ) from None
+        if type(module) is ModuleType:
+            # Assigning a module's __class__ to a ModuleType subclass is supported Python (3.5+).
+            module.__class__ = AssignmentModule
+        _record_loaded_files(self.package)
+        return module
+
+
+def reload_if_changed(root: str | Path) -> bool:
+    """Forget the tree at ``root``'s modules if any of their files changed since they were imported.
+
+    Drops the tree's package and every module below it from ``sys.modules``
+    (and clears importlib's directory caches, so a newly created file is
+    found), so the next ``impl.aN`` reads the files again. Only the tree's own
+    package is touched: another tree, e.g. the reference ``solutions`` behind
+    ``ref``, keeps its modules, and while nothing changed the modules are
+    kept too, so objects made from them keep working with fresh calls.
+
+    A module of the tree that was imported without a handle (``import
+    solutions.a3_attention.attention``) is taken as current the first time
+    this function sees it.
+
+    Returns:
+        True when modules were dropped.
+    """
+    package = _package_name(Path(root).resolve())
+    _record_loaded_files(package)
+    importlib.invalidate_caches()
+    if all(_LOADED_FILES[file] == _file_state(file) for file in _loaded_files(package)):
+        return False
+    for name in [name for name in sys.modules if name == package or name.startswith(package + ".")]:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file:
+            _LOADED_FILES.pop(file, None)
+        del sys.modules[name]
+    return True
+
+
+# File of each imported module of a tree -> the sha256 of its bytes when it was imported.
+_LOADED_FILES: dict[str, str | None] = {}
+
+
+def _loaded_files(package: str) -> list[str]:
+    """The source files of the modules of ``package`` now in sys.modules."""
+    files = []
+    for name, module in list(sys.modules.items()):
+        if name == package or name.startswith(package + "."):
+            file = getattr(module, "__file__", None)
+            if file:
+                files.append(file)
+    return files
+
+
+def _record_loaded_files(package: str) -> None:
+    for file in _loaded_files(package):
+        _LOADED_FILES.setdefault(file, _file_state(file))
+
+
+def _file_state(file: str) -> str | None:
+    """The sha256 of ``file``'s bytes, None when it is gone: what tells an edit.
+
+    Contents, not modification times: an edit saved within the clock's
+    resolution of the import, with the same size, still counts.
+    """
+    try:
+        return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def resolve_tree(spec: str) -> Path:
@@ -137,6 +238,12 @@ def _ensure_root_package(name: str, root: Path) -> None:
         except BaseException:
             del sys.modules[name]
             raise
+
+
+def _relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (``a2_embeddings/embeddings.py``) when inside it, else its file name."""
+    resolved = path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
 
 
 def _last_frame_in(frames: traceback.StackSummary, root: Path) -> str | None:

@@ -7,7 +7,14 @@ import shutil
 import pytest
 import torch
 
-from grader.implementation import KNOWN_TREES, Implementation, ImplementationError, resolve_tree
+from grader.implementation import (
+    KNOWN_TREES,
+    Implementation,
+    ImplementationError,
+    MissingNameError,
+    reload_if_changed,
+    resolve_tree,
+)
 
 
 def copy_tree(destination, *, with_root_init=True):
@@ -61,7 +68,7 @@ def test_a_syntax_error_names_the_file_and_line_and_spares_other_assignments(tmp
     lines = source.read_text(encoding="utf-8").splitlines() + ["def broken(:"]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     student = Implementation(tree, course=course)
-    with pytest.raises(ImplementationError, match=rf"a4_transformer/model\.py cannot be imported: SyntaxError at model\.py:{len(lines)}:"):
+    with pytest.raises(ImplementationError, match=rf"a4_transformer/model\.py cannot be imported: SyntaxError at a4_transformer/model\.py:{len(lines)}:"):
         student.a4
     assert callable(student.a3.softmax)
 
@@ -87,6 +94,34 @@ def test_a_missing_module_is_a_clear_error_also_for_the_modules_that_import_it(t
         student.a7
     with pytest.raises(AttributeError, match="use an assignment like 'a3'"):
         student.softmax
+
+
+def test_a_renamed_function_is_named_as_missing(tmp_path, course):
+    """Does asking for a renamed stub say which file lacks which name, while hasattr and dunder probes behave as usual?"""
+    tree = copy_tree(tmp_path / "student")
+    replace_in(tree / "a3_attention" / "attention.py", "def softmax(", "def soft_max(")
+    student = Implementation(tree, course=course)
+    with pytest.raises(MissingNameError, match=r"^a3_attention/attention\.py has no `softmax` \(renamed or deleted\?\)$"):
+        student.a3.softmax
+    assert not hasattr(student.a3, "softmax") and callable(student.a3.soft_max)
+    with pytest.raises(AttributeError) as dunder:
+        student.a3.__wrapped__
+    assert type(dunder.value) is AttributeError
+
+
+def test_reload_if_changed_rereads_an_edited_tree_and_only_that_tree(tmp_path, ref, course):
+    """Does an edit make reload_if_changed drop the tree's modules, so the next impl.a3 has it, leaving ref alone?"""
+    tree = copy_tree(tmp_path / "student")
+    student = Implementation(tree, course=course)
+    before, reference = student.a3, ref.a3
+    assert reload_if_changed(tree) is False and student.a3 is before
+    source = tree / "a3_attention" / "attention.py"
+    source.write_text(source.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
+    assert reload_if_changed(tree) is True
+    assert student.a3 is not before and student.a3.EDITED is True
+    # a4 imported the old a3; it is read again too, so the tree stays one consistent set of modules.
+    assert student.a4.MultiHeadSelfAttention is student.a3.MultiHeadSelfAttention
+    assert ref.a3 is reference
 
 
 def test_impl_option_accepts_known_names_and_folders_only(tmp_path):

@@ -1,0 +1,461 @@
+"""Run the public tests of a tree in-process and say, task by task, where it stands.
+
+``run_checks`` is what ``course check``, ``course status`` and the notebooks'
+``check_task`` share. It runs each assignment's ``tests/public/test_aN_*.py`` with
+``pytest.main`` in this process (fast, and a student can debug with pdb),
+passing ``--impl <tree>``, and turns each test's outcome into one row per
+task of course.toml::
+
+    report = run_checks("assignments", assignments=["a3"])
+    for result in report.results:
+        print(result.task.id, result.status.value, result.message)
+
+How a task's tests map to its status (the first rule that applies):
+
+- ``ERROR``: the module cannot be imported (syntax error, missing file,
+  exception at import: the message names ``file:line``), a name the tests
+  need is missing (``a3_attention/attention.py has no `softmax` (renamed or
+  deleted?)``), a fixture failed, the test file itself cannot be loaded, or
+  no public test carries the task's marker;
+- ``PASSED``: every test that ran passed;
+- ``NOT_STARTED``: no test passed and every failure is a stub's
+  ``NotImplementedError("Task X.Y: name")``; when the stub hit belongs to
+  another task the message says ``needs Task 4.5 (GPT) first``;
+- ``FAILED``: anything else; the message is the first line of the first real
+  failure and the hint the text after ``Hint: `` (see grader/testing.py).
+
+Student code is read fresh on every call: the tree's modules are dropped
+from ``sys.modules`` when a file changed (``reload_if_changed``), so a
+long-lived Jupyter kernel sees the edits. The public test modules are
+imported anew on each call too, and removed again afterwards.
+
+Pytest's own terminal output is captured and dropped (the report is ours),
+warnings are recorded rather than printed, and nothing is written to stderr:
+nbgrader scores 0 for a test cell with any stderr output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import io
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .course import Assignment, Course, Task, load_course
+from .errors import CourseError
+from .implementation import REPOSITORY, ImplementationError, MissingNameError, reload_if_changed, resolve_tree
+
+PUBLIC_TESTS = REPOSITORY / "tests" / "public"
+"""The public suite: ``test_aN_*.py`` per assignment (the student release has the same layout)."""
+
+DEFAULT_TREE = REPOSITORY / "assignments"
+"""The tree checked when none is named: the student workspace."""
+
+HINT_PREFIX = "Hint: "
+_STUB_MESSAGE = re.compile(r"^Task (\d+\.\d+): (.+)$")
+_TASK_MARKER = re.compile(r"^task(\d+)_(\d+)$")
+
+
+class CheckError(CourseError):
+    """The checks themselves could not run (pytest refused its arguments or crashed)."""
+
+
+class TaskStatus(str, enum.Enum):
+    """Where one task stands after its public tests ran."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_STARTED = "not started"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task's public tests."""
+
+    assignment: Assignment
+    """The assignment the task belongs to."""
+    task: Task
+    """The task as course.toml describes it (``task.id``, ``task.name``, ``task.points``)."""
+    status: TaskStatus
+    """PASSED, FAILED, NOT_STARTED or ERROR (see the module docstring for the rules)."""
+    passed: int
+    """How many of the task's tests passed."""
+    total: int
+    """How many of the task's tests ran (skipped tests are not counted)."""
+    message: str = ""
+    """One line saying what went wrong; empty when the task passed."""
+    hint: str = ""
+    """The failing test's hint (the text after ``Hint: ``), or empty."""
+    details: tuple[str, ...] = ()
+    """Further lines of the failure (shapes, first differing index), without the hint."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as plain JSON types."""
+        return {
+            "assignment": self.assignment.id,
+            "task": self.task.id,
+            "name": self.task.name,
+            "points": self.task.points,
+            "status": self.status.value,
+            "passed": self.passed,
+            "total": self.total,
+            "message": self.message,
+            "hint": self.hint,
+            "details": list(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of one ``run_checks`` call: one result per checked (non-manual) task, in course order."""
+
+    tree: Path
+    """The tree whose code was checked."""
+    results: list[TaskResult] = field(default_factory=list)
+    """One row per task, in the order of course.toml."""
+
+    @property
+    def all_passed(self) -> bool:
+        """True when there is at least one result and every one PASSED."""
+        return bool(self.results) and all(result.status is TaskStatus.PASSED for result in self.results)
+
+    def for_assignment(self, assignment_id: str) -> list[TaskResult]:
+        """The results of one assignment (by its full id, e.g. ``"a3_attention"``)."""
+        return [result for result in self.results if result.assignment.id == assignment_id]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON types."""
+        return {
+            "tree": str(self.tree),
+            "all_passed": self.all_passed,
+            "results": [result.to_json() for result in self.results],
+        }
+
+
+def run_checks(
+    tree: str | Path | None = None,
+    *,
+    assignments: Sequence[str] | None = None,
+    tasks: Sequence[str] | None = None,
+    tests_dir: str | Path | None = None,
+    course: Course | None = None,
+) -> CheckReport:
+    """Run the public tests of ``tree`` for the chosen assignments or tasks.
+
+    Args:
+        tree: the code to check: ``"solutions"``, ``"assignments"`` or a folder
+            laid out like them; None for the repository's assignments/.
+        assignments: assignments to check ("a3", "3", "a3_attention"); all when None.
+        tasks: task ids to check ("3.2"); all code tasks of ``assignments`` when None.
+            Given alone, the assignments are those of the tasks.
+        tests_dir: the public suite (``test_aN_*.py`` files, with a
+            conftest.py that defines ``--impl`` in it or above it); default
+            tests/public of the repository.
+        course: the course; course.toml when None.
+
+    Returns:
+        One TaskResult per non-manual task chosen, in course order.
+
+    Raises:
+        CourseError: an unknown assignment or task, a task graded by hand, a
+            task outside the chosen assignments, or a tree that does not exist.
+        CheckError: pytest could not run the suite at all.
+        KeyboardInterrupt: the run was interrupted (Ctrl-C, Jupyter's stop button).
+    """
+    course = course if course is not None else load_course()
+    root = (resolve_tree(str(tree)) if tree is not None else DEFAULT_TREE).resolve()
+    if not root.is_dir():
+        raise ImplementationError(f"implementation folder {root} does not exist")
+    suite = Path(tests_dir).resolve() if tests_dir is not None else PUBLIC_TESTS
+    chosen = _choose_tasks(course, assignments, tasks)
+    files = {record.id: public_test_files(suite, record) for record, _ in chosen}
+    present = sorted({str(path) for paths in files.values() for path in paths})
+
+    collector = _OutcomeCollector(root)
+    if present:
+        reload_if_changed(root)
+        _run_pytest(present, root=root, suite=suite, collector=collector, task_ids=[task.id for _, task in chosen] if tasks else None)
+    results = []
+    for record, task in chosen:
+        if not files[record.id]:
+            problem = f"no public tests: {_short(suite)}/test_a{record.number}_*.py is missing"
+            results.append(TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=problem))
+            continue
+        broken_files = [(path, collector.collection_errors[path.name]) for path in files[record.id] if path.name in collector.collection_errors]
+        if broken_files:
+            path, error = broken_files[0]
+            problem = f"{_short(path)} could not be loaded: {error}"
+            results.append(TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=problem))
+            continue
+        results.append(_task_result(record, task, collector.outcomes_of(task.id), course=course, marker=_marker(task.id)))
+    return CheckReport(tree=root, results=results)
+
+
+def public_test_files(suite: Path, assignment: Assignment) -> list[Path]:
+    """The test files of ``assignment`` in ``suite``: ``test_aN_*.py`` (``test_a3_attention.py``, ``test_a4_model.py``)."""
+    return sorted(suite.glob(f"test_a{assignment.number}_*.py"))
+
+
+def _choose_tasks(course: Course, assignments: Sequence[str] | None, tasks: Sequence[str] | None) -> list[tuple[Assignment, Task]]:
+    """The (assignment, task) pairs to check, in course order; manual tasks are left out (naming one is an error)."""
+    records = [course.assignment(name) for name in assignments] if assignments else None
+    if tasks:
+        wanted = []
+        for task_id in tasks:
+            task = course.task(str(task_id).strip())
+            owner = next(record for record in course.assignments if task in record.tasks)
+            if task.manual:
+                raise CourseError(f"Task {task.id} ({task.name}) is graded by hand; it has no checks")
+            if records is not None and owner not in records:
+                raise CourseError(f"Task {task.id} belongs to {owner.id}, which is not among the assignments chosen")
+            wanted.append(task.id)
+        return [(record, task) for record in course.assignments for task in record.tasks if task.id in wanted]
+    records = records if records is not None else list(course.assignments)
+    chosen_ids = {record.id for record in records}
+    return [
+        (record, task)
+        for record in course.assignments
+        if record.id in chosen_ids
+        for task in record.tasks
+        if not task.manual
+    ]
+
+
+def _marker(task_id: str) -> str:
+    return "task" + task_id.replace(".", "_")
+
+
+# ---------------------------------------------------------------------------
+# Running pytest
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _TestOutcome:
+    """What happened to one test: passed, skipped, or the exception that failed it."""
+
+    passed: bool = True
+    skipped: bool = False
+    error: BaseException | None = None
+    in_setup: bool = False
+    where: str | None = None
+    """``file:line`` of the deepest frame inside the tree, for errors raised by student code."""
+
+
+class _OutcomeCollector:
+    """A pytest plugin that keeps each test's outcome and exception, keyed by task id."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        """The tree under test: frames inside it are the student's code."""
+        self.outcomes: dict[str, dict[str, _TestOutcome]] = {}
+        self.collection_errors: dict[str, str] = {}
+        self.interrupted = False
+
+    def outcomes_of(self, task_id: str) -> list[_TestOutcome]:
+        return list(self.outcomes.get(task_id, {}).values())
+
+    # An old-style wrapper (outcome.get_result()) works with every pytest this course supports (>= 7.4).
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome_of_hook = yield
+        report = outcome_of_hook.get_result()
+        task_ids = [
+            f"{match.group(1)}.{match.group(2)}"
+            for match in (_TASK_MARKER.match(marker.name) for marker in item.iter_markers())
+            if match
+        ]
+        if task_ids:
+            outcome = self.outcomes.setdefault(task_ids[0], {}).setdefault(item.nodeid, _TestOutcome())
+            if report.skipped:
+                outcome.skipped = True
+            elif report.failed and outcome.error is None:
+                outcome.passed = False
+                outcome.in_setup = call.when == "setup"
+                if call.excinfo is not None:
+                    outcome.error = call.excinfo.value
+                    outcome.where = self._where(call.excinfo)
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            name = Path(report.nodeid.split("::")[0]).name
+            lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
+            errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+            self.collection_errors[name] = (errors or lines or ["unknown error"])[-1]
+
+    def _where(self, excinfo: pytest.ExceptionInfo) -> str | None:
+        """``file:line`` of the deepest frame of the exception inside the tree under test."""
+        for entry in reversed(excinfo.traceback):
+            path = Path(str(entry.path)).resolve()
+            if path.is_relative_to(self.root):
+                return f"{path.relative_to(self.root).as_posix()}:{entry.lineno + 1}"
+        return None
+
+
+def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _OutcomeCollector, task_ids: list[str] | None) -> None:
+    """``pytest.main`` on ``files`` against ``root``, silently; outcomes land in ``collector``."""
+    arguments = [
+        *files,
+        f"--impl={root}",
+        "-q",
+        "--tb=no",
+        # Each test file is imported under a name made from its path, so the
+        # public test_a1_tokenizer.py cannot clash with another suite's file of the same name.
+        "--import-mode=importlib",
+        # A test file that cannot be imported is an error row of its assignment; the other files still run.
+        "--continue-on-collection-errors",
+        "-p", "no:cacheprovider",
+        # faulthandler wants stderr's file descriptor, which a notebook may not have.
+        "-p", "no:faulthandler",
+        # Its clean-up runs gc.collect() several times over torch's heap: most of a check's time, for a
+        # report ("unraisable exception" warnings) that ours does not show.
+        "-p", "no:unraisableexception",
+    ]
+    if task_ids:
+        arguments += ["-m", " or ".join(_marker(task_id) for task_id in task_ids)]
+    before = set(sys.modules)
+    terminal, errors = io.StringIO(), io.StringIO()
+    try:
+        with (
+            _working_directory(suite.parent.parent),
+            contextlib.redirect_stdout(terminal),
+            contextlib.redirect_stderr(errors),
+            warnings.catch_warnings(record=True),
+        ):
+            exit_code = pytest.main(arguments, plugins=[collector])
+    finally:
+        _forget_test_modules(before, suite.parent)
+    if collector.interrupted:
+        raise KeyboardInterrupt
+    if exit_code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        output = (errors.getvalue() + terminal.getvalue()).strip().splitlines()
+        raise CheckError(f"pytest could not run the public tests in {suite} (exit {int(exit_code)}): {' '.join(output[-3:])}")
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    """Run in ``path`` (the course root), so nothing the tests write lands in a notebook's folder."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _forget_test_modules(before: set[str], tests_root: Path) -> None:
+    """Drop the test modules and conftests pytest imported from ``tests_root`` (and the empty
+    parent modules it made for their dotted names), so the next run reads them again."""
+    dropped = []
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and Path(file).resolve().is_relative_to(tests_root):
+            dropped.append(name)
+            del sys.modules[name]
+    parents = {name.rsplit(".", depth)[0] for name in dropped for depth in range(1, name.count(".") + 1)}
+    for name in parents - before:
+        if name in sys.modules and getattr(sys.modules[name], "__file__", None) is None:
+            del sys.modules[name]
+
+
+# ---------------------------------------------------------------------------
+# From outcomes to a task's status
+# ---------------------------------------------------------------------------
+
+
+def _task_result(record: Assignment, task: Task, outcomes: list[_TestOutcome], *, course: Course, marker: str) -> TaskResult:
+    ran = [outcome for outcome in outcomes if not outcome.skipped]
+    passed = sum(outcome.passed for outcome in ran)
+    failures = [outcome for outcome in ran if not outcome.passed]
+    if not outcomes:
+        return TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=f"no public test carries the {marker} marker")
+
+    def result(status: TaskStatus, message: str = "", hint: str = "", details: Sequence[str] = ()) -> TaskResult:
+        return TaskResult(record, task, status, passed, len(ran), message=message, hint=hint, details=tuple(details))
+
+    if not failures:
+        return result(TaskStatus.PASSED)
+    broken = [outcome for outcome in failures if _is_broken_code(outcome)]
+    if broken:
+        return result(TaskStatus.ERROR, _describe_error(broken[0]))
+    stubs = [_stub_task(outcome.error) for outcome in failures]
+    if passed == 0 and all(stubs):
+        others = sorted({stub for stub in stubs if stub != task.id}, key=_task_sort_key)
+        if others:
+            needed = ", ".join(f"Task {other} ({course.task(other).name})" for other in others)
+            return result(TaskStatus.NOT_STARTED, f"needs {needed} first")
+        return result(TaskStatus.NOT_STARTED, "the stub still raises NotImplementedError")
+    real = [outcome for outcome, stub in zip(failures, stubs) if not stub] or failures
+    summary, details, hint = _split_message(real[0])
+    return result(TaskStatus.FAILED, summary, hint, details)
+
+
+def _is_broken_code(outcome: _TestOutcome) -> bool:
+    """True when the code could not be reached at all: an import error, a missing name, a fixture error."""
+    return outcome.in_setup or isinstance(outcome.error, (ImplementationError, MissingNameError))
+
+
+def _describe_error(outcome: _TestOutcome) -> str:
+    error = outcome.error
+    if isinstance(error, (ImplementationError, MissingNameError)):
+        return _first_line(str(error))
+    return f"test setup failed: {type(error).__name__}: {_first_line(str(error))}"
+
+
+def _stub_task(error: BaseException | None) -> str | None:
+    """The task id of a stub's ``NotImplementedError("Task 4.5: GPT")``, else None."""
+    if type(error) is not NotImplementedError:
+        return None
+    match = _STUB_MESSAGE.match(str(error).strip())
+    return match.group(1) if match else None
+
+
+def _split_message(outcome: _TestOutcome) -> tuple[str, list[str], str]:
+    """(summary line, detail lines, hint) of a failed test's exception."""
+    error = outcome.error
+    if error is None:
+        return "the test failed", [], ""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    hints = [line[len(HINT_PREFIX):].strip() for line in lines if line.startswith(HINT_PREFIX)]
+    lines = [line for line in lines if not line.startswith(HINT_PREFIX)]
+    if isinstance(error, AssertionError):
+        summary = lines[0] if lines else "assertion failed"
+        # Pytest's assertion rewriting appends its own explanation ("assert ..."), which only repeats the test code.
+        details = [line for line in lines[1:] if not line.lstrip().startswith(("assert ", "+", "where "))]
+    else:
+        summary = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+        details = []
+        if outcome.where:
+            summary += f" (at {outcome.where})"
+    return summary, details, hints[0] if hints else ""
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _task_sort_key(task_id: str) -> tuple[int, int]:
+    number, index = task_id.split(".")
+    return int(number), int(index)
+
+
+def _short(path: Path) -> str:
+    """``path`` relative to the course root when below it (``tests/public/test_a3_attention.py``)."""
+    try:
+        return path.resolve().relative_to(REPOSITORY).as_posix()
+    except ValueError:
+        return str(path)
