@@ -1,11 +1,14 @@
 """``course generate``: build the student workspace assignments/ from solutions/.
 
 Each ``.py`` file under solutions/ is stubbed by :func:`grader.stubs.stub_source`;
-every other file is copied as it is; ``README.md`` comes from
-``grader/templates/assignments_README.md``. ``.generated.json`` maps each
-generated file's relative path to the sha256 of the bytes written, which is
-how a later run tells a student's edits (kept) from stale generated files
-(rewritten). Every write is atomic.
+each ``.ipynb`` is released by nbgrader's own generate_assignment pipeline
+(:func:`grader.notebooks.release_notebooks`: model answers and outputs
+cleared, test cells locked), never copied; every other file is copied as it
+is; ``README.md`` comes from ``grader/templates/assignments_README.md``.
+``.generated.json`` maps each generated file's relative path to the sha256
+of the bytes written, which is how a later run tells a student's edits (kept,
+notebooks included) from stale generated files (rewritten). Every write is
+atomic.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from rich.table import Table
 
 from ..atomic import atomic_write_bytes, atomic_write_json
 from ..console import console
+from ..notebooks import NOTEBOOK_SUFFIX, release_notebooks
 from ..stubs import stub_source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -72,12 +76,15 @@ def sha256(data: bytes) -> str:
 def render(source: Path) -> dict[str, bytes]:
     """The full workspace for ``source``: relative POSIX path -> bytes, README.md included.
 
-    Skips ``__pycache__``, ``*.pyc`` and hidden files and folders.
+    Skips ``__pycache__``, ``*.pyc`` and hidden files and folders (nbgrader's
+    ``.ipynb_checkpoints`` among them).
 
     Raises:
-        ValueError: from ``stub_source``, naming ``file:line`` of a broken region.
+        ValueError: from ``stub_source``, naming ``file:line`` of a broken region,
+            or from ``release_notebooks``, naming a notebook nbgrader cannot release.
     """
     files: dict[str, bytes] = {}
+    notebooks: list[str] = []
     for folder, subfolders, names in os.walk(source):
         # Pruning in place stops os.walk from descending into skipped folders.
         subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name != "__pycache__")
@@ -86,10 +93,14 @@ def render(source: Path) -> dict[str, bytes]:
                 continue
             path = Path(folder) / name
             relative = path.relative_to(source).as_posix()
+            if name.endswith(NOTEBOOK_SUFFIX):
+                notebooks.append(relative)
+                continue
             data = path.read_bytes()
             if name.endswith(".py"):
                 data = stub_source(data.decode("utf-8"), filename=str(path)).encode("utf-8")
             files[relative] = data
+    files.update(release_notebooks(source, notebooks))
     files["README.md"] = README_TEMPLATE.read_bytes()
     return dict(sorted(files.items()))
 

@@ -9,8 +9,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from grader.cli import main as cli_main
 from grader.commands import generate
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
 SOLUTION_FILES = sorted(path.relative_to(SOLUTIONS).as_posix() for path in SOLUTIONS.rglob("*.py") if "__pycache__" not in path.parts)
+SOURCE_NOTEBOOKS = sorted(path.relative_to(SOLUTIONS).as_posix() for path in SOLUTIONS.glob("a*/*.ipynb"))
 STUB_MESSAGE = re.compile(r'^\s*raise NotImplementedError\("Task (\d+\.\d+): (\S+)"\)\n$')
 
 
@@ -94,10 +97,10 @@ def test_committed_assignments_equal_a_fresh_generation(fresh):
     assert drifted == [], f"assignments/ drifted from solutions/ in {drifted}; run `course generate`"
 
 
-def test_every_python_file_is_generated_and_readme_and_record_written(fresh):
-    """Does generation cover every solutions/*.py, plus README.md and a record of every file's sha256?"""
+def test_every_python_file_and_notebook_is_generated_and_readme_and_record_written(fresh):
+    """Does generation cover every solutions/*.py and source notebook, plus README.md and a record of every file's sha256?"""
     files = tree(fresh)
-    assert set(SOLUTION_FILES) | {"README.md", ".generated.json"} == set(files)
+    assert set(SOLUTION_FILES) | set(SOURCE_NOTEBOOKS) | {"README.md", ".generated.json"} == set(files)
     record = json.loads(files[".generated.json"])
     assert set(record) == set(files) - {".generated.json"}
     for path, digest in record.items():
@@ -232,6 +235,86 @@ def test_skips_caches_and_hidden_files_and_copies_others_as_is(small_source, tmp
     assert (dest / "a1_demo" / "demo.py").read_text() == (
         '# ## Task 1.1: double\ndef double(x):\n    # YOUR CODE HERE\n    raise NotImplementedError("Task 1.1: double")\n'
     )
+
+
+MODEL_ANSWER = "Because the model answer says so, in words a grader can check."
+
+
+def demo_notebook(*, grade_id: str = "task1_1") -> nbformat.NotebookNode:
+    """A source notebook: a cell with an output, a check cell, a question and its model answer."""
+    grade = {"grade": True, "solution": False, "locked": True, "grade_id": grade_id, "points": 1, "schema_version": 3}
+    question = {"grade": False, "solution": False, "locked": True, "grade_id": "written_1_1_question", "schema_version": 3}
+    answer = {"grade": True, "solution": True, "locked": False, "grade_id": "written_1_1", "points": 3, "schema_version": 3}
+    printed = new_output("stream", name="stdout", text="42\n")
+    shown = new_code_cell("print(2 * 21)", outputs=[printed], execution_count=1, id="shown")
+    return new_notebook(
+        cells=[
+            shown,
+            new_code_cell('check_task("1.1")', metadata={"nbgrader": grade}, id="check"),
+            new_markdown_cell("Why?", metadata={"nbgrader": question}, id="question"),
+            new_markdown_cell(MODEL_ANSWER, metadata={"nbgrader": answer}, id="answer"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+@pytest.fixture
+def notebook_source(small_source) -> Path:
+    """small_source plus a source notebook, and Jupyter's checkpoint copy of it (to be skipped)."""
+    nbformat.write(demo_notebook(), small_source / "a1_demo" / "a1_demo.ipynb")
+    (small_source / "a1_demo" / ".ipynb_checkpoints").mkdir()
+    nbformat.write(demo_notebook(), small_source / "a1_demo" / ".ipynb_checkpoints" / "a1_demo-checkpoint.ipynb")
+    return small_source
+
+
+def test_notebooks_are_released_through_nbgrader_not_copied(notebook_source, tmp_path):
+    """Is a source notebook released with its model answer replaced, outputs cleared and check cell locked?"""
+    dest = tmp_path / "out"
+    result = generate.main(source=notebook_source, dest=dest)
+    assert "a1_demo/a1_demo.ipynb" in result.paths(Action.WRITTEN)
+    assert not (dest / "a1_demo" / ".ipynb_checkpoints").exists()
+    text = (dest / "a1_demo" / "a1_demo.ipynb").read_text(encoding="utf-8")
+    assert MODEL_ANSWER not in text
+    shown, check, question, answer = nbformat.reads(text, as_version=4).cells
+    assert shown.outputs == [] and shown.execution_count is None
+    assert check.metadata.editable is False and check.metadata.nbgrader["checksum"]
+    assert question.source == "Why?" and answer.source == "YOUR ANSWER HERE"
+    assert json.loads((dest / ".generated.json").read_text())["a1_demo/a1_demo.ipynb"] == generate.sha256(text.encode())
+
+
+def test_edited_notebook_is_kept_unless_forced(notebook_source, tmp_path):
+    """Is a student's edited notebook kept when the source notebook changes, and replaced only with --force?"""
+    dest = tmp_path / "out"
+    generate.main(source=notebook_source, dest=dest)
+    released = dest / "a1_demo" / "a1_demo.ipynb"
+    edited = nbformat.read(released, as_version=4)
+    edited.cells[3].source = "My own answer."
+    nbformat.write(edited, released)
+    changed = demo_notebook()
+    changed.cells[2].source = "Why, in one sentence?"
+    nbformat.write(changed, notebook_source / "a1_demo" / "a1_demo.ipynb")
+
+    assert generate.main(source=notebook_source, dest=dest).paths(Action.KEPT) == ["a1_demo/a1_demo.ipynb"]
+    assert "My own answer." in released.read_text(encoding="utf-8")
+    assert generate.main(source=notebook_source, dest=dest, force=True).paths(Action.WRITTEN) == ["a1_demo/a1_demo.ipynb"]
+    assert "Why, in one sentence?" in released.read_text(encoding="utf-8")
+
+
+def test_notebook_outside_an_assignment_folder_is_refused(small_source, tmp_path):
+    """Is a notebook nbgrader cannot release (not directly in an assignment folder) an error naming it?"""
+    nbformat.write(demo_notebook(), small_source / "overview.ipynb")
+    with pytest.raises(ValueError, match=r"overview\.ipynb: a source notebook must sit directly in its assignment folder"):
+        generate.main(source=small_source, dest=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_notebook_nbgrader_rejects_is_an_error_naming_it_and_the_reason(small_source, tmp_path):
+    """Does a duplicate grade id stop generation with the folder and nbgrader's reason, writing nothing?"""
+    notebook = demo_notebook(grade_id="written_1_1")
+    nbformat.write(notebook, small_source / "a1_demo" / "a1_demo.ipynb")
+    with pytest.raises(ValueError, match=r"a1_demo: nbgrader cannot release its notebooks: .*Duplicate grade id: written_1_1"):
+        generate.main(source=small_source, dest=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_edited_files_are_kept_unless_forced(small_source, tmp_path):
