@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 
 from .console import console, print_error
 from .devices import DEVICE_CHOICES
@@ -110,6 +111,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--out", help="destination folder (default: the repository's assignments/)")
     generate.add_argument("--force", action="store_true", help="overwrite files that were edited since they were generated")
+
+    check = commands.add_parser(
+        "check",
+        help="run the public tests and show where each task stands",
+        description="Run the public tests of your code, one table per assignment. Exit status 0 only when every task passes.",
+    )
+    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to check, e.g. a3 or a3_attention (default: all)")
+    check.add_argument("--impl", help="the code to check: 'solutions', 'assignments' or a folder laid out like them (default: assignments)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    status = commands.add_parser(
+        "status",
+        help="the whole course at a glance: due dates and tasks passed",
+        description="One row per assignment: due date, tasks passing the public tests, points from the public checks and by hand.",
+    )
+    status.add_argument("--impl", help="the code to check: 'solutions', 'assignments' or a folder laid out like them (default: assignments)")
+    status.add_argument("--json", action="store_true", help="print the overview as JSON")
+
+    release = commands.add_parser(
+        "release",
+        help="write the student release of the course into a folder, checked for leaks",
+        description="Write what students get (assignments/, the public tests, the tool without its instructor-only "
+        "modules) into --out, after checking it for leaks; or, with --check, only check an existing release.",
+    )
+    release_target = release.add_mutually_exclusive_group(required=True)
+    release_target.add_argument("--out", help="folder to write the release into (must be empty unless --force)")
+    release_target.add_argument("--check", metavar="DIR", help="check the release in DIR for leaks; exit status 1 when any is found")
+    release.add_argument("--force", action="store_true", help="replace a non-empty --out")
     return parser
 
 
@@ -166,6 +195,27 @@ def run(args: argparse.Namespace) -> int:
         from .commands import generate
 
         generate.report(generate.main(dest=args.out, force=args.force))
+    elif args.command == "check":
+        from .commands import check
+
+        report = check.main(assignments=args.assignments, impl=args.impl, json_output=args.json)
+        return 0 if report.all_passed else 1
+    elif args.command == "status":
+        from .commands import status
+
+        status.main(impl=args.impl, json_output=args.json)
+    elif args.command == "release":
+        from .commands import release
+
+        if args.check:
+            leaks = release.check(path=args.check)
+            release.report_leaks(args.check, leaks)
+            return 1 if leaks else 0
+        try:
+            release.report(release.main(out=args.out, force=args.force))
+        except release.LeakError as error:
+            release.report_leaks(error.out, error.leaks)
+            raise
     return 0
 
 
@@ -181,9 +231,40 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print_error(str(error))
         return EXIT_USER_ERROR
+    except ImportError as error:
+        missing = _left_out_of_release(error)
+        if missing is None:
+            raise
+        if os.environ.get("COURSE_DEBUG"):
+            traceback.print_exc()
+        command = " ".join(filter(None, (args.command, getattr(args, "data_command", None))))
+        print_error(f"`course {command}` is not available here: {missing}")
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print_error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`course check --json | head`): not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _left_out_of_release(error: ImportError) -> str | None:
+    """Why a command failed to import in a student release (see grader/commands/release.py), or None.
+
+    The release has no solutions/ (``course train`` and ``course sample`` drive
+    the reference model) and no instructor-only modules (``course generate``).
+    In the instructors' repository, which has solutions/, every ImportError is a bug and gets its traceback.
+    """
+    if (Path(__file__).resolve().parents[1] / "solutions").is_dir():
+        return None
+    name = error.name or ""
+    if name == "solutions" or name.startswith("solutions."):
+        return "it needs the reference solutions (solutions/), which this student copy of the course does not include"
+    if name == "grader" or name.startswith("grader."):
+        return "it is an instructor command, which this student copy of the course does not include"
+    return None
 
 
 if __name__ == "__main__":
