@@ -50,7 +50,7 @@ def _number(kind, text: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
-        description="The MiniGPT course: train and sample the reference GPT, manage datasets.",
+        description="The MiniGPT course: check your work, train and sample a GPT, manage datasets; for instructors, generate and release the student workspace.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
