@@ -52,17 +52,11 @@ import pytest
 
 from .course import Assignment, Course, Task, load_course
 from .errors import CourseError
-from .implementation import REPOSITORY, ImplementationError, MissingNameError, reload_if_changed, resolve_tree
-
-PUBLIC_TESTS = REPOSITORY / "tests" / "public"
-"""The public suite: ``test_aN_*.py`` per assignment (the student release has the same layout)."""
-
-DEFAULT_TREE = REPOSITORY / "assignments"
-"""The tree checked when none is named: the student workspace."""
+from .implementation import ImplementationError, MissingNameError, deepest_frame_in, reload_if_changed, resolve_tree
+from .paths import ASSIGNMENTS, PUBLIC_TESTS, REPOSITORY
 
 HINT_PREFIX = "Hint: "
 _STUB_MESSAGE = re.compile(r"^Task (\d+\.\d+): (.+)$")
-_TASK_MARKER = re.compile(r"^task(\d+)_(\d+)$")
 
 
 class CheckError(CourseError):
@@ -173,7 +167,7 @@ def run_checks(
         KeyboardInterrupt: the run was interrupted (Ctrl-C, Jupyter's stop button).
     """
     course = course if course is not None else load_course()
-    root = (resolve_tree(str(tree)) if tree is not None else DEFAULT_TREE).resolve()
+    root = (resolve_tree(str(tree)) if tree is not None else ASSIGNMENTS).resolve()
     if not root.is_dir():
         raise ImplementationError(f"implementation folder {root} does not exist")
     suite = Path(tests_dir).resolve() if tests_dir is not None else PUBLIC_TESTS
@@ -181,10 +175,10 @@ def run_checks(
     files = {record.id: public_test_files(suite, record) for record, _ in chosen}
     present = sorted({str(path) for paths in files.values() for path in paths})
 
-    collector = _OutcomeCollector(root)
+    collector = _OutcomeCollector(root, course=course)
     if present:
         reload_if_changed(root)
-        _run_pytest(present, root=root, suite=suite, collector=collector, task_ids=[task.id for _, task in chosen] if tasks else None)
+        _run_pytest(present, root=root, suite=suite, collector=collector, markers=[task.marker for _, task in chosen] if tasks else None)
     results = []
     for record, task in chosen:
         if not files[record.id]:
@@ -197,7 +191,7 @@ def run_checks(
             problem = f"{_short(path)} could not be loaded: {error}"
             results.append(TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=problem))
             continue
-        results.append(_task_result(record, task, collector.outcomes_of(task.id), course=course, marker=_marker(task.id)))
+        results.append(_task_result(record, task, collector.outcomes_of(task.id), course=course))
     return CheckReport(tree=root, results=results)
 
 
@@ -231,10 +225,6 @@ def _choose_tasks(course: Course, assignments: Sequence[str] | None, tasks: Sequ
     ]
 
 
-def _marker(task_id: str) -> str:
-    return "task" + task_id.replace(".", "_")
-
-
 # ---------------------------------------------------------------------------
 # Running pytest
 # ---------------------------------------------------------------------------
@@ -255,9 +245,10 @@ class _TestOutcome:
 class _OutcomeCollector:
     """A pytest plugin that keeps each test's outcome and exception, keyed by task id."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, course: Course) -> None:
         self.root = root
         """The tree under test: frames inside it are the student's code."""
+        self.task_of_marker = {task.marker: task.id for assignment in course.assignments for task in assignment.tasks}
         self.outcomes: dict[str, dict[str, _TestOutcome]] = {}
         self.collection_errors: dict[str, str] = {}
         self.interrupted = False
@@ -270,11 +261,7 @@ class _OutcomeCollector:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome_of_hook = yield
         report = outcome_of_hook.get_result()
-        task_ids = [
-            f"{match.group(1)}.{match.group(2)}"
-            for match in (_TASK_MARKER.match(marker.name) for marker in item.iter_markers())
-            if match
-        ]
+        task_ids = [self.task_of_marker[marker.name] for marker in item.iter_markers() if marker.name in self.task_of_marker]
         if task_ids:
             outcome = self.outcomes.setdefault(task_ids[0], {}).setdefault(item.nodeid, _TestOutcome())
             if report.skipped:
@@ -284,7 +271,7 @@ class _OutcomeCollector:
                 outcome.in_setup = call.when == "setup"
                 if call.excinfo is not None:
                     outcome.error = call.excinfo.value
-                    outcome.where = self._where(call.excinfo)
+                    outcome.where = deepest_frame_in(call.excinfo.tb, self.root)
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
@@ -296,16 +283,8 @@ class _OutcomeCollector:
             errors = [line[1:].strip() for line in lines if line.startswith("E ")]
             self.collection_errors[name] = (errors or lines or ["unknown error"])[-1]
 
-    def _where(self, excinfo: pytest.ExceptionInfo) -> str | None:
-        """``file:line`` of the deepest frame of the exception inside the tree under test."""
-        for entry in reversed(excinfo.traceback):
-            path = Path(str(entry.path)).resolve()
-            if path.is_relative_to(self.root):
-                return f"{path.relative_to(self.root).as_posix()}:{entry.lineno + 1}"
-        return None
 
-
-def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _OutcomeCollector, task_ids: list[str] | None) -> None:
+def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _OutcomeCollector, markers: list[str] | None) -> None:
     """``pytest.main`` on ``files`` against ``root``, silently; outcomes land in ``collector``."""
     arguments = [
         *files,
@@ -324,8 +303,8 @@ def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _Outcom
         # report ("unraisable exception" warnings) that ours does not show.
         "-p", "no:unraisableexception",
     ]
-    if task_ids:
-        arguments += ["-m", " or ".join(_marker(task_id) for task_id in task_ids)]
+    if markers:
+        arguments += ["-m", " or ".join(markers)]
     before = set(sys.modules)
     terminal, errors = io.StringIO(), io.StringIO()
     try:
@@ -376,12 +355,12 @@ def _forget_test_modules(before: set[str], tests_root: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _task_result(record: Assignment, task: Task, outcomes: list[_TestOutcome], *, course: Course, marker: str) -> TaskResult:
+def _task_result(record: Assignment, task: Task, outcomes: list[_TestOutcome], *, course: Course) -> TaskResult:
     ran = [outcome for outcome in outcomes if not outcome.skipped]
     passed = sum(outcome.passed for outcome in ran)
     failures = [outcome for outcome in ran if not outcome.passed]
     if not outcomes:
-        return TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=f"no public test carries the {marker} marker")
+        return TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=f"no public test carries the {task.marker} marker")
 
     def result(status: TaskStatus, message: str = "", hint: str = "", details: Sequence[str] = ()) -> TaskResult:
         return TaskResult(record, task, status, passed, len(ran), message=message, hint=hint, details=tuple(details))

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
     import tomllib
@@ -35,9 +36,9 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, packaged as tomli
     import tomli as tomllib
 
 from .errors import CourseError
+from .paths import COURSE_TOML
 
 # course.toml sits at the repository root, one level above this package.
-COURSE_PATH = Path(__file__).resolve().parents[1] / "course.toml"
 
 _ASSIGNMENT_ID = re.compile(r"^a([1-9][0-9]*)_[a-z][a-z0-9_]*$")
 _TASK_ID = re.compile(r"^([1-9][0-9]*)\.([1-9][0-9]*)$")
@@ -64,6 +65,11 @@ class CourseConfigError(CourseError):
         super().__init__(f"{where} {key_path}: {problem}" if key_path else f"{where} {problem}")
 
 
+def _zone(name: str) -> tzinfo:
+    """The time zone of an IANA name; "UTC" needs no tz database (Windows without tzdata has none)."""
+    return timezone.utc if name == "UTC" else ZoneInfo(name)
+
+
 @dataclass(frozen=True)
 class Task:
     """One graded task: a function or class the student writes, or a manual answer."""
@@ -76,6 +82,11 @@ class Task:
     """What the task is worth; always > 0."""
     manual: bool = False
     """True when a person grades it (written answers); no test suite scores it."""
+
+    @property
+    def marker(self) -> str:
+        """The task's pytest marker, which is also its notebook check cell's grade_id: "3.2" -> ``"task3_2"``."""
+        return "task" + self.id.replace(".", "_")
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,11 @@ class Course:
     """The assignments in order a1, a2, ...; never empty."""
 
     @property
+    def zone(self) -> tzinfo:
+        """The time zone named by ``timezone``, in which due dates are shown."""
+        return _zone(self.timezone)
+
+    @property
     def total_points(self) -> int | float:
         """The sum of all task points over all assignments."""
         return sum(assignment.points for assignment in self.assignments)
@@ -214,7 +230,7 @@ def load_course(path: Path | None = None) -> Course:
             of the wrong type or out of range (the message names file, line,
             key path and the value seen).
     """
-    path = COURSE_PATH if path is None else Path(path)
+    path = COURSE_TOML if path is None else Path(path)
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -456,12 +472,8 @@ class _Reader:
         )
 
     def check_timezone(self, name: str) -> None:
-        if name == "UTC":  # always valid, even where the tz database is missing (Windows without tzdata)
-            return
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
-            ZoneInfo(name)
+            _zone(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise self.fail(("course", "timezone"), f"unknown IANA time zone {name!r} (e.g. 'UTC', 'Europe/Berlin')") from None
 

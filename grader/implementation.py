@@ -37,13 +37,13 @@ import importlib.util
 import sys
 import traceback
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 
 from .course import Assignment, Course, load_course
 from .errors import CourseError
+from .paths import ASSIGNMENTS, SOLUTIONS
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-KNOWN_TREES = {"solutions": REPOSITORY / "solutions", "assignments": REPOSITORY / "assignments"}
+KNOWN_TREES = {"solutions": SOLUTIONS, "assignments": ASSIGNMENTS}
 
 
 class ImplementationError(CourseError):
@@ -111,17 +111,19 @@ class Implementation:
         return self.root / record.id / f"{record.module}.py"
 
     def _import(self, record: Assignment) -> ModuleType:
-        path = self.root / record.id / f"{record.module}.py"
+        path = self.path_of(record.id)
         if not path.is_file():
             raise ImplementationError(f"{record.id}/{record.module}.py is missing (looked in {self.root})")
         _ensure_root_package(self.package, self.root)
+        name = f"{self.package}.{record.id}.{record.module}"
+        already_imported = name in sys.modules
         try:
-            module = importlib.import_module(f"{self.package}.{record.id}.{record.module}")
+            module = importlib.import_module(name)
         except SyntaxError as error:
             where = f"{_relative_name(Path(error.filename or path), self.root)}:{error.lineno}" if error.lineno else path.name
             raise ImplementationError(f"{record.id}/{record.module}.py cannot be imported: SyntaxError at {where}: {error.msg}") from None
         except Exception as error:  # anything the student's module raises while importing
-            frame = _last_frame_in(traceback.extract_tb(error.__traceback__), self.root)
+            frame = deepest_frame_in(error.__traceback__, self.root)
             where = f" (at {frame})" if frame else ""
             raise ImplementationError(
                 f"{record.id}/{record.module}.py cannot be imported: {type(error).__name__}: {error}{where}"
@@ -129,7 +131,9 @@ class Implementation:
         if type(module) is ModuleType:
             # Assigning a module's __class__ to a ModuleType subclass is supported Python (3.5+).
             module.__class__ = AssignmentModule
-        _record_loaded_files(self.package)
+        if not already_imported:
+            # Tests reach impl.aN many times each: the tree's files are hashed once per import, not per access.
+            _record_loaded_files(self.package)
         return module
 
 
@@ -179,8 +183,10 @@ def _loaded_files(package: str) -> list[str]:
 
 
 def _record_loaded_files(package: str) -> None:
+    """Remember the state of each file of ``package`` not yet remembered (see ``reload_if_changed``)."""
     for file in _loaded_files(package):
-        _LOADED_FILES.setdefault(file, _file_state(file))
+        if file not in _LOADED_FILES:
+            _LOADED_FILES[file] = _file_state(file)
 
 
 def _file_state(file: str) -> str | None:
@@ -246,10 +252,10 @@ def _relative_name(path: Path, root: Path) -> str:
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.name
 
 
-def _last_frame_in(frames: traceback.StackSummary, root: Path) -> str | None:
-    """``file:line`` of the deepest frame inside ``root``, for error messages."""
-    inside = [frame for frame in frames if frame.filename and Path(frame.filename).resolve().is_relative_to(root)]
+def deepest_frame_in(trace: TracebackType | None, root: Path) -> str | None:
+    """``file:line`` (relative to ``root``) of the deepest frame of ``trace`` inside ``root``: where the
+    student's code raised, for error messages; None when no frame is inside."""
+    inside = [frame for frame in traceback.extract_tb(trace) if frame.filename and Path(frame.filename).resolve().is_relative_to(root)]
     if not inside:
         return None
-    frame = inside[-1]
-    return f"{Path(frame.filename).resolve().relative_to(root)}:{frame.lineno}"
+    return f"{_relative_name(Path(inside[-1].filename), root)}:{inside[-1].lineno}"

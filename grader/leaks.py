@@ -60,7 +60,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .commands import release as layout
+from . import distribution as layout
+from .paths import REPOSITORY
 from .stubs import BEGIN_MARKER, END_MARKER, stub_source
 
 MIN_CHARACTERS = 20
@@ -140,7 +141,7 @@ def is_distinctive(line: str) -> bool:
     return len(text) >= MIN_CHARACTERS and len(names) >= MIN_NAMES
 
 
-def find_leaks(release: str | Path, *, repository: str | Path = layout.REPO_ROOT) -> list[Leak]:
+def find_leaks(release: str | Path, *, repository: str | Path = REPOSITORY) -> list[Leak]:
     """Every leak in the folder ``release``, judged against the instructor's ``repository``.
 
     Returns the leaks sorted by path, line; an empty list when the release is clean.

@@ -28,11 +28,6 @@ from grader.implementation import KNOWN_TREES, Implementation, resolve_tree
 TASK_SUITES = (Path(__file__).resolve().parent / "public", Path(__file__).resolve().parent / "hidden")
 
 
-def task_marker(task_id: str) -> str:
-    """The pytest marker name of a task: "3.2" -> "task3_2"."""
-    return "task" + task_id.replace(".", "_")
-
-
 def default_impl() -> str:
     """``solutions`` where the reference is present (the instructors' repository), else ``assignments``."""
     return "solutions" if KNOWN_TREES["solutions"].is_dir() else "assignments"
@@ -56,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[COURSE] = load_course()
     for assignment in config.stash[COURSE].assignments:
         for task in assignment.tasks:
-            config.addinivalue_line("markers", f"{task_marker(task.id)}: Task {task.id}: {task.name}")
+            config.addinivalue_line("markers", f"{task.marker}: Task {task.id}: {task.name}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -92,7 +87,7 @@ def _marker_problem(item: pytest.Item, tasks: list[Task]) -> str | None:
     seen = [mark.name for mark in item.iter_markers() if mark.name.startswith("task")]
     if len(seen) != 1:
         return f"has {len(seen)} task markers (seen: {', '.join(seen) if seen else 'none'})"
-    task = next((task for task in tasks if task_marker(task.id) == seen[0]), None)
+    task = next((task for task in tasks if task.marker == seen[0]), None)
     if task is None:
         return f"marker {seen[0]} names no task of course.toml"
     if task.manual:

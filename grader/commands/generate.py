@@ -25,12 +25,10 @@ from rich.table import Table
 from ..atomic import atomic_write_bytes, atomic_write_json
 from ..console import console
 from ..notebooks import NOTEBOOK_SUFFIX, release_notebooks
+from ..paths import ASSIGNMENTS, SOLUTIONS, TEMPLATES
 from ..stubs import stub_source
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SOURCE = REPO_ROOT / "solutions"
-DEFAULT_DEST = REPO_ROOT / "assignments"
-README_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "assignments_README.md"
+README_TEMPLATE = TEMPLATES / "assignments_README.md"
 RECORD_NAME = ".generated.json"
 
 
@@ -135,8 +133,8 @@ def main(*, source: str | Path | None = None, dest: str | Path | None = None, fo
         FileNotFoundError: ``source`` is not a folder.
         ValueError: a broken solution region (``file:line``), or an unreadable record.
     """
-    source = Path(source) if source is not None else DEFAULT_SOURCE
-    dest = Path(dest) if dest is not None else DEFAULT_DEST
+    source = Path(source) if source is not None else SOLUTIONS
+    dest = Path(dest) if dest is not None else ASSIGNMENTS
     if not source.is_dir():
         raise FileNotFoundError(f"source folder {source} does not exist")
     generated = render(source)

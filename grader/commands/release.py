@@ -9,7 +9,7 @@ A release is a working repository for students, nothing more::
     tests/conftest.py   the fixtures; the tests choose assignments/ where there is no solutions/
     tests/public/       the public tests; nothing else of tests/ (an allow-list)
     datasets/           the dataset manifest and its README
-    grader/             the course tool without the instructor-only modules (INSTRUCTOR_ONLY)
+    grader/             the course tool without the instructor-only modules (grader.distribution.INSTRUCTOR_ONLY)
     course.toml         as it is
     pyproject.toml      as it is (its package list finds grader/; solutions/ is simply absent)
     Makefile            setup, check and test for students (STUDENT_MAKEFILE)
@@ -37,44 +37,24 @@ modules are left out (``generate``, ``release``) stop the same way.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import timezone
 from pathlib import Path
 
 from rich.table import Table
 
 from ..console import console
 from ..course import Course, load_course
+from ..distribution import COPIED, grader_files, is_public_test, shippable_files
 from ..errors import CourseError
+from ..leaks import find_leaks
+from ..paths import REPOSITORY, TEMPLATES
 from ..stubs import stub_source
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-STUDENT_README_TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "student_README.md"
+STUDENT_README_TEMPLATE = TEMPLATES / "student_README.md"
 ASSIGNMENTS_TABLE_PLACEHOLDER = "{{assignments_table}}"
-
-# What a release holds at its top level; anything else there is a leak.
-RELEASE_TOP_LEVEL = frozenset({"assignments", "tests", "datasets", "grader", "course.toml", "pyproject.toml", "Makefile", "README.md"})
-# Folders and files copied from the repository unchanged (caches and hidden files skipped).
-COPIED = ("assignments", "datasets", "course.toml", "pyproject.toml")
-# The only parts of tests/ that ship: the fixtures and the public suite.
-PUBLIC_TESTS = ("tests/conftest.py", "tests/public/")
-# The only hidden file that ships: `course generate`'s record of what it wrote.
-ALLOWED_HIDDEN = ("assignments/.generated.json",)
-
-# Modules of grader/ that never ship (glob patterns, repository-relative), and why.
-INSTRUCTOR_ONLY = {
-    "grader/commands/release.py": "builds the release from the instructor's repository",
-    "grader/leaks.py": "the leak check compares a release with solutions/ and the hidden tests",
-    "grader/commands/generate.py": "regenerates assignments/ from solutions/, which a release does not have",
-    "grader/notebooks.py": "releases the source notebooks of solutions/ through nbgrader, for `course generate`",
-    # Grading (to come) runs the hidden tests against the reference: none of it may reach students.
-    "grader/commands/grade*.py": "grading runs the hidden tests against the reference solutions",
-    "grader/grading/*": "grading runs the hidden tests against the reference solutions",
-}
 
 STUDENT_MAKEFILE = """\
 # Set up the course and check your work.
@@ -135,29 +115,7 @@ class ReleaseResult:
     """Every file of the release, relative to ``out``, in POSIX form, sorted."""
 
 
-def is_public_test(relative: str) -> bool:
-    """True when the repository-relative ``relative`` (POSIX) is a part of tests/ that ships."""
-    return any(relative == allowed or (allowed.endswith("/") and relative.startswith(allowed)) for allowed in PUBLIC_TESTS)
-
-
-def instructor_only_reason(relative: str) -> str | None:
-    """Why ``relative`` (repository-relative, POSIX) never ships, or None when it may."""
-    for pattern, reason in INSTRUCTOR_ONLY.items():
-        if fnmatch.fnmatchcase(relative, pattern):
-            return reason
-    return None
-
-
-def grader_files(repository: Path) -> dict[str, Path]:
-    """The files of ``repository``/grader that ship: release-relative path -> source file."""
-    return {
-        relative: path
-        for relative, path in _shippable_files(repository, "grader").items()
-        if instructor_only_reason(relative) is None
-    }
-
-
-def release_files(repository: Path = REPO_ROOT) -> dict[str, bytes]:
+def release_files(repository: Path = REPOSITORY) -> dict[str, bytes]:
     """The whole release of ``repository``, in memory: release-relative POSIX path -> bytes.
 
     Raises:
@@ -167,9 +125,9 @@ def release_files(repository: Path = REPO_ROOT) -> dict[str, bytes]:
     """
     sources: dict[str, Path] = {}
     for name in COPIED:
-        sources.update(_shippable_files(repository, name))
+        sources.update(shippable_files(repository, name))
     sources.update(
-        (relative, path) for relative, path in _shippable_files(repository, "tests").items() if is_public_test(relative)
+        (relative, path) for relative, path in shippable_files(repository, "tests").items() if is_public_test(relative)
     )
     sources.update(grader_files(repository))
     files = {relative: path.read_bytes() for relative, path in sources.items()}
@@ -188,13 +146,13 @@ def student_readme(course: Course) -> str:
     template = STUDENT_README_TEMPLATE.read_text(encoding="utf-8")
     if ASSIGNMENTS_TABLE_PLACEHOLDER not in template:
         raise CourseError(f"{STUDENT_README_TEMPLATE} has no {ASSIGNMENTS_TABLE_PLACEHOLDER} placeholder for the table of assignments")
-    rows = ["| # | you write in | what you build | points (written) | due (UTC) |", "|---|---|---|---:|---|"]
+    rows = [f"| # | you write in | what you build | points (written) | due ({course.timezone}) |", "|---|---|---|---:|---|"]
     for assignment in course.assignments:
         written = sum(task.points for task in assignment.tasks if task.manual)
         code = f"{assignment.id}/{assignment.module}.py" if assignment.module else f"{assignment.id}/"
         rows.append(
             f"| {assignment.number} | `assignments/{code}` | {assignment.title} | {assignment.points} ({written}) "
-            f"| {assignment.due.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M')} |"
+            f"| {assignment.due.astimezone(course.zone).strftime('%Y-%m-%d %H:%M')} |"
         )
     return template.replace(ASSIGNMENTS_TABLE_PLACEHOLDER, "\n".join(rows))
 
@@ -212,10 +170,7 @@ def main(*, out: str | Path, force: bool = False, repository: str | Path | None 
             copies; assignments/ is out of date (see `release_files`).
         LeakError: the built release failed the leak check (``out`` untouched).
     """
-    # Imported here: grader.leaks reads this module's lists at import time.
-    from ..leaks import find_leaks
-
-    repository = Path(repository).resolve() if repository is not None else REPO_ROOT
+    repository = Path(repository).resolve() if repository is not None else REPOSITORY
     out = Path(out).resolve()
     _check_destination(out, repository=repository, force=force)
     files = release_files(repository)
@@ -244,9 +199,7 @@ def check(*, path: str | Path) -> list:
     Raises:
         FileNotFoundError: ``path`` is not a folder.
     """
-    from ..leaks import find_leaks
-
-    return find_leaks(path, repository=REPO_ROOT)
+    return find_leaks(path, repository=REPOSITORY)
 
 
 def report(result: ReleaseResult) -> None:
@@ -284,30 +237,11 @@ def _part(relative: str) -> str:
     return "/".join(parts[:depth]) + "/"
 
 
-def _shippable_files(repository: Path, name: str) -> dict[str, Path]:
-    """The files of ``repository``/``name`` (a file or a folder) a release may copy.
-
-    Skips Python caches and hidden files and folders, except ALLOWED_HIDDEN.
-    """
-    top = repository / name
-    if top.is_file():
-        return {name: top}
-    found: dict[str, Path] = {}
-    for folder, subfolders, names in os.walk(top):
-        subfolders[:] = sorted(sub for sub in subfolders if not sub.startswith(".") and sub != "__pycache__")
-        for file_name in sorted(names):
-            relative = (Path(folder) / file_name).relative_to(repository).as_posix()
-            if file_name.endswith(".pyc") or (file_name.startswith(".") and relative not in ALLOWED_HIDDEN):
-                continue
-            found[relative] = Path(folder) / file_name
-    return found
-
-
 def _check_stubs_are_current(repository: Path, files: dict[str, bytes]) -> None:
     """Refuse a release whose stubs differ from what `course generate` makes of solutions/ now."""
     solutions = repository / "solutions"
     stale = []
-    for relative, path in _shippable_files(repository, "solutions").items():
+    for relative, path in shippable_files(repository, "solutions").items():
         if not relative.endswith(".py"):
             continue
         stub = stub_source(path.read_text(encoding="utf-8"), filename=str(path)).encode("utf-8")

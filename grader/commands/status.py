@@ -79,7 +79,7 @@ def main(
     if json_output:
         print(json.dumps({"tree": str(report.tree), "now": now.isoformat(), "assignments": [row.to_json() for row in rows]}, indent=2))
     else:
-        show(rows, tree=report.tree, zone=_zone(course.timezone))
+        show(rows, tree=report.tree, zone=course.zone)
     return rows
 
 
@@ -146,10 +146,3 @@ def due_text(due_in: timedelta) -> str:
 def _count(number: int, unit: str) -> str:
     return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
 
-
-def _zone(name: str) -> tzinfo:
-    if name == "UTC":
-        return timezone.utc
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

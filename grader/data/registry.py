@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..paths import DATASETS_MANIFEST
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, packaged as tomli
@@ -21,7 +23,6 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, packaged as tomli
 DEFAULT_DATASET = "shakespeare"
 
 # datasets/ sits at the repository root, two levels above this package.
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "datasets" / "manifest.toml"
 
 KINDS = ("build", "download")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -110,7 +111,7 @@ def load_manifest(path: Path | None = None) -> dict[str, DatasetRecord]:
 
 @functools.lru_cache(maxsize=1)
 def _default_manifest() -> dict[str, DatasetRecord]:
-    return _read_manifest(MANIFEST_PATH)
+    return _read_manifest(DATASETS_MANIFEST)
 
 
 def _read_manifest(path: Path) -> dict[str, DatasetRecord]:

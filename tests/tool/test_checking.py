@@ -19,7 +19,8 @@ from grader.checking import TaskStatus, run_checks
 from grader.cli import EXIT_USER_ERROR, main
 from grader.commands import status
 from grader.errors import CourseError
-from grader.implementation import KNOWN_TREES, REPOSITORY
+from grader.implementation import KNOWN_TREES
+from grader.paths import REPOSITORY
 
 A2_TESTS = '''
 import pytest, torch

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from grader.errors import CourseError
-from grader.implementation import KNOWN_TREES, REPOSITORY
+from grader.implementation import KNOWN_TREES
+from grader.paths import REPOSITORY
 from grader.notebook import check_task, workspace
 
 PUBLIC_TESTS = '''
