@@ -1,10 +1,12 @@
-"""Run the public tests of a tree in-process and say, task by task, where it stands.
+"""Run the tests of a tree in-process and say, task by task, where it stands.
 
 ``run_checks`` is what ``course check``, ``course status`` and the notebooks'
-``check_task`` share. It runs each assignment's ``tests/public/test_aN_*.py`` with
-``pytest.main`` in this process (fast, and a student can debug with pdb),
-passing ``--impl <tree>``, and turns each test's outcome into one row per
-task of course.toml::
+``check_task`` share, and what ``course audit`` runs in its workers. It runs
+each assignment's ``test_aN_*.py`` of the suites chosen (the public suite,
+tests/public, by default; the hidden one, tests/hidden, as well for grading)
+with ``pytest.main`` in this process (fast, and a student can debug with
+pdb), passing ``--impl <tree>``, and turns each test's outcome into one row
+per task of course.toml::
 
     report = run_checks("assignments", assignments=["a3"])
     for result in report.results:
@@ -15,8 +17,8 @@ How a task's tests map to its status (the first rule that applies):
 - ``ERROR``: the module cannot be imported (syntax error, missing file,
   exception at import: the message names ``file:line``), a name the tests
   need is missing (``a3_attention/attention.py has no `softmax` (renamed or
-  deleted?)``), a fixture failed, the test file itself cannot be loaded, or
-  no public test carries the task's marker;
+  deleted?)``), a fixture failed, a test file itself cannot be loaded, or
+  no test carries the task's marker;
 - ``PASSED``: every test that ran passed;
 - ``NOT_STARTED``: no test passed and every failure is a stub's
   ``NotImplementedError("Task X.Y: name")``; when the stub hit belongs to
@@ -31,7 +33,9 @@ imported anew on each call too, and removed again afterwards.
 
 Pytest's own terminal output is captured and dropped (the report is ours),
 warnings are recorded rather than printed, and nothing is written to stderr:
-nbgrader scores 0 for a test cell with any stderr output.
+nbgrader scores 0 for a test cell with any stderr output. Assertions are not
+rewritten (``--assert=plain``): a message is what the suite's helpers wrote
+(grader/testing.py), never pytest's replay of the test's source.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ import enum
 import io
 import os
 import re
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +59,7 @@ import pytest
 from .course import Assignment, Course, Task, load_course
 from .errors import CourseError
 from .implementation import ImplementationError, MissingNameError, deepest_frame_in, reload_if_changed, resolve_tree
-from .paths import ASSIGNMENTS, PUBLIC_TESTS, REPOSITORY
+from .paths import ASSIGNMENTS, HIDDEN_TESTS, PUBLIC_TESTS, REPOSITORY
 
 HINT_PREFIX = "Hint: "
 _STUB_MESSAGE = re.compile(r"^Task (\d+\.\d+): (.+)$")
@@ -61,6 +67,10 @@ _STUB_MESSAGE = re.compile(r"^Task (\d+\.\d+): (.+)$")
 
 class CheckError(CourseError):
     """The checks themselves could not run (pytest refused its arguments or crashed)."""
+
+
+class TestTimeLimitExceeded(Exception):
+    """A test ran past the time limit ``run_checks`` was given (an endless loop, a far too slow loop)."""
 
 
 class TaskStatus(str, enum.Enum):
@@ -74,7 +84,7 @@ class TaskStatus(str, enum.Enum):
 
 @dataclass(frozen=True)
 class TaskResult:
-    """The outcome of one task's public tests."""
+    """The outcome of one task's tests."""
 
     assignment: Assignment
     """The assignment the task belongs to."""
@@ -110,6 +120,26 @@ class TaskResult:
 
 
 @dataclass(frozen=True)
+class TestResult:
+    """The outcome of one test, as a student may see it."""
+
+    test: str
+    """The test's name with its parameters, e.g. ``test_rows_sum_to_one[float64]`` (no path)."""
+    suite: str
+    """The folder of its file: ``"public"`` or ``"hidden"``."""
+    task: str
+    """The id of the task the test belongs to."""
+    outcome: str
+    """``"passed"``, ``"failed"`` or ``"skipped"``."""
+    message: str = ""
+    """For a failure: the summary, the details and the ``Hint:`` line, as the suite's helpers wrote them."""
+
+    def to_json(self) -> dict[str, str]:
+        """The result as plain JSON types."""
+        return {"test": self.test, "suite": self.suite, "task": self.task, "outcome": self.outcome, "message": self.message}
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """The outcome of one ``run_checks`` call: one result per checked (non-manual) task, in course order."""
 
@@ -117,6 +147,8 @@ class CheckReport:
     """The tree whose code was checked."""
     results: list[TaskResult] = field(default_factory=list)
     """One row per task, in the order of course.toml."""
+    tests: list[TestResult] = field(default_factory=list)
+    """Every test that ran, in the order it ran."""
 
     @property
     def all_passed(self) -> bool:
@@ -133,7 +165,14 @@ class CheckReport:
             "tree": str(self.tree),
             "all_passed": self.all_passed,
             "results": [result.to_json() for result in self.results],
+            "tests": [test.to_json() for test in self.tests],
         }
+
+
+PUBLIC_SUITES = (PUBLIC_TESTS,)
+"""What students run: the public suite."""
+GRADING_SUITES = (PUBLIC_TESTS, HIDDEN_TESTS)
+"""What grades a submission: the public and the hidden suite (instructors' repository only)."""
 
 
 def run_checks(
@@ -141,10 +180,11 @@ def run_checks(
     *,
     assignments: Sequence[str] | None = None,
     tasks: Sequence[str] | None = None,
-    tests_dir: str | Path | None = None,
+    suites: Sequence[str | Path] | None = None,
     course: Course | None = None,
+    test_time_limit: float | None = None,
 ) -> CheckReport:
-    """Run the public tests of ``tree`` for the chosen assignments or tasks.
+    """Run the tests of ``tree`` for the chosen assignments or tasks.
 
     Args:
         tree: the code to check: ``"solutions"``, ``"assignments"`` or a folder
@@ -152,10 +192,15 @@ def run_checks(
         assignments: assignments to check ("a3", "3", "a3_attention"); all when None.
         tasks: task ids to check ("3.2"); all code tasks of ``assignments`` when None.
             Given alone, the assignments are those of the tasks.
-        tests_dir: the public suite (``test_aN_*.py`` files, with a
-            conftest.py that defines ``--impl`` in it or above it); default
-            tests/public of the repository.
+        suites: the test folders (``test_aN_*.py`` files, with a conftest.py
+            that defines ``--impl`` above them, all under the same tests/
+            folder); None for the public suite. ``GRADING_SUITES`` adds the
+            hidden one.
         course: the course; course.toml when None.
+        test_time_limit: seconds one test may run before it fails with
+            ``TestTimeLimitExceeded``; None for no limit. Enforced with
+            SIGALRM, so only where that exists and only from the main thread
+            (elsewhere the tests run without a limit).
 
     Returns:
         One TaskResult per non-manual task chosen, in course order.
@@ -170,34 +215,39 @@ def run_checks(
     root = (resolve_tree(str(tree)) if tree is not None else ASSIGNMENTS).resolve()
     if not root.is_dir():
         raise ImplementationError(f"implementation folder {root} does not exist")
-    suite = Path(tests_dir).resolve() if tests_dir is not None else PUBLIC_TESTS
+    folders = [Path(suite).resolve() for suite in (suites if suites is not None else PUBLIC_SUITES)]
+    if not folders:
+        raise CheckError("no test suite given")
+    tests_root = folders[0].parent
     chosen = _choose_tasks(course, assignments, tasks)
-    files = {record.id: public_test_files(suite, record) for record, _ in chosen}
+    files = {record.id: [path for folder in folders for path in test_files(folder, record)] for record, _ in chosen}
     present = sorted({str(path) for paths in files.values() for path in paths})
 
     collector = _OutcomeCollector(root, course=course)
     if present:
         reload_if_changed(root)
-        _run_pytest(present, root=root, suite=suite, collector=collector, markers=[task.marker for _, task in chosen] if tasks else None)
+        markers = [task.marker for _, task in chosen] if tasks else None
+        _run_pytest(present, root=root, tests_root=tests_root, collector=collector, markers=markers, time_limit=test_time_limit)
     results = []
     for record, task in chosen:
-        if not files[record.id]:
-            problem = f"no public tests: {_short(suite)}/test_a{record.number}_*.py is missing"
+        missing = [folder for folder in folders if not test_files(folder, record)]
+        if missing:
+            problem = f"no tests: {_short(missing[0])}/test_a{record.number}_*.py is missing"
             results.append(TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=problem))
             continue
-        broken_files = [(path, collector.collection_errors[path.name]) for path in files[record.id] if path.name in collector.collection_errors]
+        broken_files = [(path, collector.collection_errors[path]) for path in files[record.id] if path in collector.collection_errors]
         if broken_files:
             path, error = broken_files[0]
             problem = f"{_short(path)} could not be loaded: {error}"
             results.append(TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=problem))
             continue
         results.append(_task_result(record, task, collector.outcomes_of(task.id), course=course))
-    return CheckReport(tree=root, results=results)
+    return CheckReport(tree=root, results=results, tests=collector.test_results())
 
 
-def public_test_files(suite: Path, assignment: Assignment) -> list[Path]:
+def test_files(suite: Path, assignment: Assignment) -> list[Path]:
     """The test files of ``assignment`` in ``suite``: ``test_aN_*.py`` (``test_a3_attention.py``, ``test_a4_model.py``)."""
-    return sorted(suite.glob(f"test_a{assignment.number}_*.py"))
+    return sorted(path.resolve() for path in suite.glob(f"test_a{assignment.number}_*.py"))
 
 
 def _choose_tasks(course: Course, assignments: Sequence[str] | None, tasks: Sequence[str] | None) -> list[tuple[Assignment, Task]]:
@@ -250,11 +300,32 @@ class _OutcomeCollector:
         """The tree under test: frames inside it are the student's code."""
         self.task_of_marker = {task.marker: task.id for assignment in course.assignments for task in assignment.tasks}
         self.outcomes: dict[str, dict[str, _TestOutcome]] = {}
-        self.collection_errors: dict[str, str] = {}
+        self.collection_errors: dict[Path, str] = {}
+        """The first error line of each test file that could not be loaded, by its resolved path."""
         self.interrupted = False
+        self._rootpath = Path.cwd()
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self._rootpath = config.rootpath
 
     def outcomes_of(self, task_id: str) -> list[_TestOutcome]:
         return list(self.outcomes.get(task_id, {}).values())
+
+    def test_results(self) -> list[TestResult]:
+        """Every test's outcome, with the full message of each failure."""
+        results = []
+        for task_id, outcomes in self.outcomes.items():
+            for nodeid, outcome in outcomes.items():
+                name, suite = nodeid.split("::")[-1], Path(nodeid.split("::")[0]).parent.name
+                if outcome.skipped:
+                    results.append(TestResult(name, suite, task_id, "skipped"))
+                elif outcome.passed:
+                    results.append(TestResult(name, suite, task_id, "passed"))
+                else:
+                    summary, details, hint = _split_message(outcome)
+                    message = "\n".join([summary, *details, *([HINT_PREFIX + hint] if hint else [])])
+                    results.append(TestResult(name, suite, task_id, "failed", message))
+        return results
 
     # An old-style wrapper (outcome.get_result()) works with every pytest this course supports (>= 7.4).
     @pytest.hookimpl(hookwrapper=True)
@@ -278,19 +349,47 @@ class _OutcomeCollector:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            name = Path(report.nodeid.split("::")[0]).name
+            path = (self._rootpath / report.nodeid.split("::")[0]).resolve()
             lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
             errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-            self.collection_errors[name] = (errors or lines or ["unknown error"])[-1]
+            self.collection_errors[path] = (errors or lines or ["unknown error"])[-1]
 
 
-def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _OutcomeCollector, markers: list[str] | None) -> None:
+class _TimeLimit:
+    """A pytest plugin that fails a test running longer than ``seconds`` (SIGALRM, main thread only)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        previous = signal.signal(signal.SIGALRM, self._expired)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def _expired(self, signum: int, frame: Any) -> None:
+        raise TestTimeLimitExceeded(f"the test ran longer than {self.seconds:g} s (an endless loop?)")
+
+
+def _can_limit_time() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _run_pytest(
+    files: list[str], *, root: Path, tests_root: Path, collector: _OutcomeCollector, markers: list[str] | None, time_limit: float | None
+) -> None:
     """``pytest.main`` on ``files`` against ``root``, silently; outcomes land in ``collector``."""
     arguments = [
         *files,
         f"--impl={root}",
         "-q",
         "--tb=no",
+        # A message is what the suite's helpers wrote, never pytest's replay of the test's own source.
+        "--assert=plain",
         # Each test file is imported under a name made from its path, so the
         # public test_a1_tokenizer.py cannot clash with another suite's file of the same name.
         "--import-mode=importlib",
@@ -305,23 +404,26 @@ def _run_pytest(files: list[str], *, root: Path, suite: Path, collector: _Outcom
     ]
     if markers:
         arguments += ["-m", " or ".join(markers)]
+    plugins: list[object] = [collector]
+    if time_limit is not None and _can_limit_time():
+        plugins.append(_TimeLimit(time_limit))
     before = set(sys.modules)
     terminal, errors = io.StringIO(), io.StringIO()
     try:
         with (
-            _working_directory(suite.parent.parent),
+            _working_directory(tests_root.parent),
             contextlib.redirect_stdout(terminal),
             contextlib.redirect_stderr(errors),
             warnings.catch_warnings(record=True),
         ):
-            exit_code = pytest.main(arguments, plugins=[collector])
+            exit_code = pytest.main(arguments, plugins=plugins)
     finally:
-        _forget_test_modules(before, suite.parent)
+        _forget_test_modules(before, tests_root)
     if collector.interrupted:
         raise KeyboardInterrupt
     if exit_code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         output = (errors.getvalue() + terminal.getvalue()).strip().splitlines()
-        raise CheckError(f"pytest could not run the public tests in {suite} (exit {int(exit_code)}): {' '.join(output[-3:])}")
+        raise CheckError(f"pytest could not run the tests in {tests_root} (exit {int(exit_code)}): {' '.join(output[-3:])}")
 
 
 @contextlib.contextmanager
@@ -360,7 +462,7 @@ def _task_result(record: Assignment, task: Task, outcomes: list[_TestOutcome], *
     passed = sum(outcome.passed for outcome in ran)
     failures = [outcome for outcome in ran if not outcome.passed]
     if not outcomes:
-        return TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=f"no public test carries the {task.marker} marker")
+        return TaskResult(record, task, TaskStatus.ERROR, 0, 0, message=f"no test carries the {task.marker} marker")
 
     def result(status: TaskStatus, message: str = "", hint: str = "", details: Sequence[str] = ()) -> TaskResult:
         return TaskResult(record, task, status, passed, len(ran), message=message, hint=hint, details=tuple(details))

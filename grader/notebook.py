@@ -77,7 +77,7 @@ def check_task(task_id: str, *, tests_dir: str | Path | None = None) -> None:
     """
     course = load_course()
     root = find_tree(Path.cwd(), course=course)
-    report = run_checks(root, tasks=[str(task_id)], course=course, tests_dir=tests_dir)
+    report = run_checks(root, tasks=[str(task_id)], course=course, suites=[tests_dir] if tests_dir is not None else None)
     lines = [line for result in report.results for line in describe(result)]
     text = "\n".join(lines)
     print(text, flush=True)

@@ -13,7 +13,10 @@ Every helper raises ``AssertionError`` with a message in one layout, which
   Tools take the hint as the text after ``Hint: ``.
 
 Messages quote only values of the test's own inputs and outputs, which a
-student can recompute from the public test. A stub's ``NotImplementedError``
+student can recompute from the public test. Hidden suites pass
+``show_expected=False``: their expected values come from the reference on
+inputs the student never sees, so a message then names where and by how much
+the result differs, and the student's own value, but not the expected one. A stub's ``NotImplementedError``
 (or any other error of the code under test) is never caught here: it
 reaches pytest as it is, so "not started" stays distinguishable from "wrong".
 
@@ -99,6 +102,7 @@ def assert_close(
     what: str,
     hint: str | None = None,
     equal_nan: bool = False,
+    show_expected: bool = True,
 ) -> None:
     """Check that ``actual`` matches ``expected`` entry by entry within a tolerance.
 
@@ -110,7 +114,8 @@ def assert_close(
 
     Message: the first line gives the largest error against the tolerance;
     the next says how many entries differ and the first index that does,
-    with both values. A shape mismatch fails first, with both shapes.
+    with both values (only the student's with ``show_expected=False``).
+    A shape mismatch fails first, with both shapes.
     """
     __tracebackhide__ = True
     # Plain numbers become float64 tensors: torch's default float32 would round them first.
@@ -133,19 +138,23 @@ def assert_close(
     # NaN compares false to everything; it counts as an infinite error.
     largest = error[wrong].nan_to_num(nan=math.inf, posinf=math.inf).max().item()
     summary = f"{what}: values differ (max abs error {largest:.1e} > atol {atol:g} + rtol {rtol:g} * |expected|)"
-    fail(summary, _first_difference(got, want, wrong), hint=hint)
+    fail(summary, _first_difference(got, want, wrong, show_expected=show_expected), hint=hint)
 
 
-def assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None = None) -> None:
+def assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None = None, show_expected: bool = True) -> None:
     """Check that ``actual == expected`` exactly.
 
     Tensors compare by shape and every entry (not by dtype: check that with
     ``assert_dtype``); lists and tuples by length and items; dicts by keys and
     values; anything else with ``==``. The message names the first
-    difference: an index, a missing or extra key, or both values.
+    difference: an index, a missing or extra key, or both values. With
+    ``show_expected=False`` it names the difference by position and the
+    student's value only (lengths and key names are still shown).
     """
     __tracebackhide__ = True
-    if isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
+    if not show_expected:
+        _assert_equal_quietly(actual, expected, what=what, hint=hint)
+    elif isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
         _assert_tensors_equal(actual, expected, what=what, hint=hint)
     elif isinstance(expected, Mapping):
         _assert_mappings_equal(actual, expected, what=what, hint=hint)
@@ -216,16 +225,55 @@ def _as_tensor(value: Any, *, what: str, hint: str | None, dtype: torch.dtype | 
         fail(f"{what}: expected a tensor or numbers, got {_kind(value)}", hint=hint)
 
 
-def _first_difference(got: torch.Tensor, want: torch.Tensor, wrong: torch.Tensor) -> str:
-    """``"3 of 12 entries differ; first at index (0, 2): got 0.4, expected 0.7"``."""
+def _first_difference(got: torch.Tensor, want: torch.Tensor, wrong: torch.Tensor, *, show_expected: bool = True) -> str:
+    """``"3 of 12 entries differ; first at index (0, 2): got 0.4, expected 0.7"`` (without ``, expected ...`` when hidden)."""
     count, total = int(wrong.sum()), wrong.numel()
+    index = tuple(int(i) for i in wrong.nonzero()[0]) if got.dim() else ()
+    values = f"got {_number(got[index].item())}"
+    if show_expected:
+        values += f", expected {_number(want[index].item())}"
     if got.dim() == 0:
-        return f"got {_number(got.item())}, expected {_number(want.item())}"
-    index = tuple(int(i) for i in wrong.nonzero()[0])
-    return (
-        f"{count} of {total} entries differ; first at index {index}: "
-        f"got {_number(got[index].item())}, expected {_number(want[index].item())}"
-    )
+        return values
+    return f"{count} of {total} entries differ; first at index {index}: {values}"
+
+
+def _assert_equal_quietly(actual: Any, expected: Any, *, what: str, hint: str | None) -> None:
+    """``assert_equal`` for expected values the student must not see: position, lengths and their own value only."""
+    __tracebackhide__ = True
+    if isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
+        actual_tensor = _as_tensor(actual, what=what, hint=hint)
+        expected_tensor = torch.as_tensor(expected)
+        if actual_tensor.shape != expected_tensor.shape:
+            fail(f"{what}: expected shape {tuple(expected_tensor.shape)}, got shape {tuple(actual_tensor.shape)}", hint=hint)
+        got, want = actual_tensor.detach().cpu(), expected_tensor.detach().cpu()
+        common = torch.promote_types(got.dtype, want.dtype)
+        got, want = got.to(common), want.to(common)
+        wrong = got != want
+        if want.is_floating_point():
+            wrong &= ~(got.isnan() & want.isnan())
+        if bool(wrong.any()):
+            fail(f"{what}: differs from the reference", _first_difference(got, want, wrong, show_expected=False), hint=hint)
+    elif isinstance(expected, Mapping):
+        if not isinstance(actual, Mapping):
+            fail(f"{what}: expected a dict, got {_kind(actual)}", hint=hint)
+        missing = [key for key in expected if key not in actual]
+        extra = [key for key in actual if key not in expected]
+        if missing or extra:
+            fail(f"{what}: differs from the reference in its keys", f"{len(missing)} missing, {len(extra)} unexpected: {_show(extra[:5])}", hint=hint)
+        differing = [key for key in expected if not _equal(actual[key], expected[key])]
+        if differing:
+            key = differing[0]
+            fail(f"{what}: {len(differing)} values differ from the reference", f"first at key {key!r}: got {_show(actual[key])}", hint=hint)
+    elif isinstance(expected, (list, tuple)) and not _is_namedtuple(expected):
+        if isinstance(actual, torch.Tensor) or not isinstance(actual, (list, tuple)):
+            fail(f"{what}: expected a {type(expected).__name__}, got {_kind(actual)}", hint=hint)
+        for index, (got_item, want_item) in enumerate(zip(actual, expected)):
+            if not _equal(got_item, want_item):
+                fail(f"{what}: differs from the reference", f"first difference at index {index}: got {_show(got_item)}", hint=hint)
+        if len(actual) != len(expected):
+            fail(f"{what}: expected {len(expected)} items, got {len(actual)}", hint=hint)
+    elif not _equal(actual, expected):
+        fail(f"{what}: differs from the reference: got {_show(actual)}", hint=hint)
 
 
 def _assert_tensors_equal(actual: Any, expected: Any, *, what: str, hint: str | None) -> None:

@@ -101,10 +101,10 @@ def by_task(report):
 
 def test_solutions_pass_and_stubs_are_not_started(suite, capfd):
     """Do the solutions pass every task, the stubs show 'not started', and nothing leak onto stdout or stderr?"""
-    solved = by_task(run_checks("solutions", tasks=CHECKED, tests_dir=suite))
+    solved = by_task(run_checks("solutions", tasks=CHECKED, suites=[suite]))
     assert [solved[task].status for task in CHECKED] == [TaskStatus.PASSED] * 3
     assert (solved["3.2"].passed, solved["3.2"].total, solved["3.2"].message) == (2, 2, "")
-    stubs = by_task(run_checks("assignments", tasks=CHECKED, tests_dir=suite))
+    stubs = by_task(run_checks("assignments", tasks=CHECKED, suites=[suite]))
     assert [stubs[task].status for task in CHECKED] == [TaskStatus.NOT_STARTED] * 3
     assert stubs["3.2"].message == "the stub still raises NotImplementedError"
     assert capfd.readouterr() == ("", "")
@@ -125,7 +125,7 @@ def test_a_syntax_error_is_an_error_row_naming_file_and_line_and_spares_other_as
     source = tree / "a3_attention" / "attention.py"
     lines = source.read_text(encoding="utf-8").splitlines()
     source.write_text("\n".join(lines + ["def broken(:"]) + "\n", encoding="utf-8")
-    report = run_checks(tree, assignments=["a2", "a3"], tasks=["2.1", *CHECKED], tests_dir=suite)
+    report = run_checks(tree, assignments=["a2", "a3"], tasks=["2.1", *CHECKED], suites=[suite])
     results = by_task(report)
     assert results["2.1"].status is TaskStatus.PASSED
     for task in CHECKED:
@@ -139,7 +139,7 @@ def test_a_renamed_function_and_a_deleted_file_are_named(suite, tmp_path):
     tree = copy_of("solutions", tmp_path / "student")
     edit(tree / "a3_attention" / "attention.py", "def softmax(", "def soft_max(")
     (tree / "a2_embeddings" / "embeddings.py").unlink()
-    results = by_task(run_checks(tree, tasks=["2.1", *CHECKED], tests_dir=suite))
+    results = by_task(run_checks(tree, tasks=["2.1", *CHECKED], suites=[suite]))
     assert results["3.1"].status is TaskStatus.PASSED
     assert results["3.2"].status is TaskStatus.ERROR
     assert results["3.2"].message == "a3_attention/attention.py has no `softmax` (renamed or deleted?)"
@@ -156,7 +156,7 @@ def test_a_wrong_answer_fails_with_its_hint_and_a_stub_blocks_later_tasks(suite,
     source = tree / "a3_attention" / "attention.py"
     edit(source, "def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:", "def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:\n    return x.exp() / x.exp().sum(dim, keepdim=True)")
     edit(source, "def causal_mask(seq_len: int, device: torch.device | str | None = None) -> torch.Tensor:", 'def causal_mask(seq_len: int, device: torch.device | str | None = None) -> torch.Tensor:\n    raise NotImplementedError("Task 3.1: causal_mask")')
-    results = by_task(run_checks(tree, tasks=CHECKED, tests_dir=suite))
+    results = by_task(run_checks(tree, tasks=CHECKED, suites=[suite]))
     assert results["3.1"].status is TaskStatus.NOT_STARTED
     softmax = results["3.2"]
     assert (softmax.status, softmax.passed, softmax.total) == (TaskStatus.FAILED, 1, 2)
@@ -169,19 +169,19 @@ def test_a_wrong_answer_fails_with_its_hint_and_a_stub_blocks_later_tasks(suite,
 def test_edits_are_picked_up_between_two_runs_in_one_process(suite, tmp_path):
     """Does a second run_checks see the solution a student just wrote into the stub file?"""
     tree = copy_of("assignments", tmp_path / "student")
-    assert by_task(run_checks(tree, tasks=["3.2"], tests_dir=suite))["3.2"].status is TaskStatus.NOT_STARTED
+    assert by_task(run_checks(tree, tasks=["3.2"], suites=[suite]))["3.2"].status is TaskStatus.NOT_STARTED
     shutil.copy(KNOWN_TREES["solutions"] / "a3_attention" / "attention.py", tree / "a3_attention" / "attention.py")
-    assert by_task(run_checks(tree, tasks=["3.2"], tests_dir=suite))["3.2"].status is TaskStatus.PASSED
+    assert by_task(run_checks(tree, tasks=["3.2"], suites=[suite]))["3.2"].status is TaskStatus.PASSED
 
 
 def test_a_broken_or_missing_test_file_is_an_error_row(suite):
     """Is a test file that cannot be imported, or an assignment without one, an error row rather than a crash?"""
     (suite / "test_a2_embeddings.py").write_text("import no_such_module_anywhere\n", encoding="utf-8")
-    results = by_task(run_checks("solutions", assignments=["a2", "a6"], tests_dir=suite))
+    results = by_task(run_checks("solutions", assignments=["a2", "a6"], suites=[suite]))
     assert results["2.1"].status is TaskStatus.ERROR
     assert "test_a2_embeddings.py could not be loaded" in results["2.1"].message
     assert "no_such_module_anywhere" in results["2.1"].message
-    assert results["6.1"].status is TaskStatus.ERROR and "no public tests" in results["6.1"].message
+    assert results["6.1"].status is TaskStatus.ERROR and "no tests: " in results["6.1"].message and "test_a6_*.py is missing" in results["6.1"].message
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_a_broken_or_missing_test_file_is_an_error_row(suite):
 def test_a_task_without_checks_is_a_user_error(suite, tasks, message):
     """Is asking for a written-answer task or an unknown task a CourseError that says so?"""
     with pytest.raises(CourseError, match=message):
-        run_checks("solutions", tasks=tasks, tests_dir=suite)
+        run_checks("solutions", tasks=tasks, suites=[suite])
 
 
 def test_an_unknown_assignment_is_one_line_and_exit_2(capsys):
@@ -206,7 +206,7 @@ def test_an_unknown_assignment_is_one_line_and_exit_2(capsys):
 
 def test_the_table_and_the_exit_status(suite, tmp_path, monkeypatch, capsys):
     """Does `course check` exit 0 when all pass and 1 otherwise, showing the syntax error in the table?"""
-    monkeypatch.setattr(checking, "PUBLIC_TESTS", suite)
+    monkeypatch.setattr(checking, "PUBLIC_SUITES", (suite,))
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["check", "a2", "--impl", "solutions"]) == 0
     passed = capsys.readouterr().out
@@ -222,7 +222,7 @@ def test_the_table_and_the_exit_status(suite, tmp_path, monkeypatch, capsys):
 
 def test_json_output_is_the_report(suite, monkeypatch, capsys):
     """Does `course check --json` print the report as JSON a machine can read?"""
-    monkeypatch.setattr(checking, "PUBLIC_TESTS", suite)
+    monkeypatch.setattr(checking, "PUBLIC_SUITES", (suite,))
     assert main(["check", "a2", "--impl", "assignments", "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["all_passed"] is False
@@ -231,7 +231,7 @@ def test_json_output_is_the_report(suite, monkeypatch, capsys):
 
 def test_status_counts_tasks_and_points_and_measures_due_dates(suite, tmp_path, monkeypatch, capsys):
     """Does `course status` count passing tasks and points per assignment, and say how far each due date is?"""
-    monkeypatch.setattr(checking, "PUBLIC_TESTS", suite)
+    monkeypatch.setattr(checking, "PUBLIC_SUITES", (suite,))
     tree = copy_of("solutions", tmp_path / "student")
     edit(tree / "a3_attention" / "attention.py", "def softmax(", "def soft_max(")
     course = checking.load_course()

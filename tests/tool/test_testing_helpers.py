@@ -157,3 +157,26 @@ def test_close_keeps_python_floats_in_double_precision():
     """Are plain Python numbers compared in float64, so a tolerance finer than float32 still works?"""
     assert_close([0.1 + 1e-12], [0.1], atol=1e-11, rtol=0, what="lr")
     message_of(assert_close, [0.1 + 1e-9], [0.1], atol=1e-11, rtol=0, what="lr")
+
+
+@pytest.mark.parametrize(
+    ("check", "actual", "expected", "shown"),
+    [
+        (assert_close, torch.tensor([0.1, 0.9]), torch.tensor([0.1, 0.4375]), ["max abs error", "first at index (1,): got 0.9"]),
+        (assert_close, torch.tensor(0.9), torch.tensor(0.4375), ["got 0.9"]),
+        (assert_equal, torch.tensor([1, 7, 3]), torch.tensor([1, 4375, 3]), ["first at index (1,): got 7"]),
+        (assert_equal, [1, 7, 3], [1, 4375, 3], ["first difference at index 1: got 7"]),
+        (assert_equal, [1, 2], [1, 2, 4375], ["expected 3 items, got 2"]),
+        (assert_equal, {"a": 7}, {"a": 4375}, ["first at key 'a': got 7"]),
+        (assert_equal, 7, 4375, ["got 7"]),
+    ],
+    ids=["close", "close-scalar", "equal-tensor", "equal-list", "equal-length", "equal-dict", "equal-number"],
+)
+def test_hidden_expected_values_stay_hidden(check, actual, expected, shown):
+    """With show_expected=False, does a failure say where and show the student's value, but never the expected one?"""
+    kwargs = {"atol": 1e-6, "rtol": 0} if check is assert_close else {}
+    message = message_of(check, actual, expected, what="f(x)", hint="look again", show_expected=False, **kwargs)
+    assert "4375" not in message, message
+    for text in shown:
+        assert text in message, message
+    assert hint_of(message) == "look again"
