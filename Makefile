@@ -33,6 +33,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_bpe.py
+	$(BIN)/python benchmarks/bench_hidden_suite.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

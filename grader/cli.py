@@ -139,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     release_target.add_argument("--out", help="folder to write the release into (must be empty unless --force)")
     release_target.add_argument("--check", metavar="DIR", help="check the release in DIR for leaks; exit status 1 when any is found")
     release.add_argument("--force", action="store_true", help="replace a non-empty --out")
+
+    audit = commands.add_parser(
+        "audit",
+        help="prove the grading suites: every mutant caught in its own task, every alternative full marks",
+        description="Run the public and hidden suites on solutions/ (full marks), assignments/ (not started) and every "
+        "entry of the catalogue of student code (tests/mutants): each mutant must lose points in its own task, each "
+        "alternative must keep full marks, and no failure message may quote the hidden suites. Exit status 0 only when all hold.",
+    )
+    audit.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to audit, e.g. a3 (default: all)")
+    audit.add_argument("--mutants", metavar="DIR", help="audit this catalogue instead of tests/mutants (one folder per assignment, laid out the same way)")
+    audit.add_argument("--only", action="append", default=[], metavar="ENTRY", help="audit only this entry, e.g. a3_attention/no_scaling (repeatable)")
+    audit.add_argument("--jobs", type=_positive_int, help="workers at once (default: the number of CPU cores)")
+    audit.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     return parser
 
 
@@ -216,6 +229,11 @@ def run(args: argparse.Namespace) -> int:
         except release.LeakError as error:
             release.report_leaks(error.out, error.leaks)
             raise
+    elif args.command == "audit":
+        from .commands import audit
+
+        rows = audit.main(assignments=args.assignments, mutants=args.mutants, only=args.only, jobs=args.jobs, json_output=args.json)
+        return 0 if all(row.ok for row in rows) else 1
     return 0
 
 

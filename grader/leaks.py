@@ -24,7 +24,8 @@ What counts as a leak:
    lines inside the solution regions of ``solutions/**/*.py`` and of the
    source notebooks' code cells (and hidden-test regions), plus the whole
    text of notebook solution cells without markers (the model answers of
-   written questions), kept only when they are
+   written questions), and every line of the hidden suites (``tests/hidden``)
+   that no public test has (``hidden_test_lines``), kept only when they are
 
    - *distinctive*: at least ``MIN_CHARACTERS`` characters once stripped,
      and at least ``MIN_NAMES`` different names (identifiers or words that
@@ -201,6 +202,8 @@ def collect_secrets(repository: Path) -> Secrets:
                     candidates.setdefault(line, f"{relative} (cell {cell}, line {number})")
                 else:
                     public.add(line)
+    for line, origin in hidden_test_lines(repository).items():
+        candidates.setdefault(line, origin)
     for path in layout.grader_files(repository).values():
         public.update(normalize(line) for line in path.read_text(encoding="utf-8").splitlines())
     for path in _walk(repository / "tests"):
@@ -209,6 +212,27 @@ def collect_secrets(repository: Path) -> Secrets:
             files[_sha256(path)] = relative
     lines = {line: origin for line, origin in candidates.items() if is_distinctive(line) and line not in public}
     return Secrets(lines=lines, files=files)
+
+
+def hidden_test_lines(repository: Path = REPOSITORY) -> dict[str, str]:
+    """The distinctive lines of the hidden suites, normalized, each with where it comes from
+    (``tests/hidden/test_a3_attention.py:57``), leaving out lines a public test has too.
+
+    ``course audit`` looks for these in failure messages; the release check in released files.
+    """
+    hidden = repository / "tests" / "hidden"
+    public: set[str] = set()
+    for path in sorted((repository / "tests").rglob("*.py")):
+        if layout.is_public_test(path.relative_to(repository).as_posix()):
+            public.update(normalize(line) for line in path.read_text(encoding="utf-8").splitlines())
+    found: dict[str, str] = {}
+    for path in sorted(hidden.rglob("*.py")) if hidden.is_dir() else []:
+        relative = path.relative_to(repository).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            text = normalize(line)
+            if is_distinctive(text) and text not in public:
+                found.setdefault(text, f"{relative}:{number}")
+    return found
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -241,10 +241,21 @@ def test_files_that_must_not_ship_are_named(clean_release, repository, relative,
 
 
 def test_a_hidden_test_copied_under_another_name_is_found(clean_release, repository):
-    """Is a hidden test found by its bytes even inside tests/public/?"""
+    """Is a hidden test found by its bytes even inside tests/public/, and each of its distinctive lines too?"""
     shutil.copy(repository / "tests/hidden/test_demo_hidden.py", clean_release / "tests/public/test_extra.py")
     leaks = find_leaks(clean_release, repository=repository)
-    assert [(leak.path, leak.what) for leak in leaks] == [("tests/public/test_extra.py", "byte-identical copy of tests/hidden/test_demo_hidden.py")]
+    assert [(leak.path, leak.what) for leak in leaks] == [
+        ("tests/public/test_extra.py", "byte-identical copy of tests/hidden/test_demo_hidden.py"),
+        ("tests/public/test_extra.py", "line of tests/hidden/test_demo_hidden.py:2: 'assert impl.a1.scale([2], 0.5) == [1.0]'"),
+    ]
+
+
+def test_one_hidden_test_line_pasted_into_a_public_test_is_found(clean_release, repository):
+    """Is a single line of a hidden test, pasted into a shipped public test, found and named by its origin?"""
+    public = clean_release / "tests/public/test_demo.py"
+    public.write_text(public.read_text(encoding="utf-8") + "\n    assert impl.a1.scale([2], 0.5) == [1.0]\n", encoding="utf-8")
+    leaks = find_leaks(clean_release, repository=repository)
+    assert [leak.what for leak in leaks] == ["line of tests/hidden/test_demo_hidden.py:2: 'assert impl.a1.scale([2], 0.5) == [1.0]'"]
 
 
 def test_unreadable_files_symlinks_and_a_bad_record_are_leaks(clean_release, repository):
