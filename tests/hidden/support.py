@@ -23,13 +23,14 @@ why beside the call.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 import torch
 from torch import nn
 
-from grader.testing import assert_close, assert_equal, fail
+from grader.testing import assert_close, assert_equal, assert_true, fail
 
 TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
     torch.float64: (1e-10, 1e-8),
@@ -59,7 +60,7 @@ def generator(seed: int) -> torch.Generator:
 def random_tensor(*shape: int, seed: int, dtype: torch.dtype = torch.float32, scale: float = 1.0) -> torch.Tensor:
     """Standard normal entries times ``scale``, drawn in float64 from ``seed`` and then cast, so
     the same seed gives the same values (up to rounding) in every dtype."""
-    return (torch.randn(*shape, generator=generator(seed), dtype=torch.float64) * scale).to(dtype)
+    return (torch.randn(shape, generator=generator(seed), dtype=torch.float64) * scale).to(dtype)
 
 
 def random_ids(*shape: int, vocab_size: int, seed: int) -> torch.Tensor:
@@ -132,3 +133,33 @@ def copy_weights(source: nn.Module, target: nn.Module, *, what: str) -> None:
     with torch.no_grad():
         for name, value in wanted.items():
             have[name].copy_(value)
+
+
+def assert_on_device(tensor: Any, device: str | torch.device, *, what: str, hint: str | None = None) -> None:
+    """Check that ``tensor`` is a tensor on ``device``'s type (``cuda:0`` counts as ``cuda``)."""
+    __tracebackhide__ = True
+    wanted = torch.device(device).type
+    assert_true(
+        isinstance(tensor, torch.Tensor) and tensor.device.type == wanted,
+        f"{what}: expected a tensor on {wanted}, got {getattr(tensor, 'device', type(tensor).__name__)}",
+        hint=hint or "create new tensors on the input's device (device=x.device, zeros_like, full_like)",
+    )
+
+
+def randomise_parameters(module: nn.Module, *, seed: int) -> None:
+    """Overwrite every parameter of ``module`` with seeded values of a realistic size.
+
+    Matrices get entries of about ``1 / sqrt(columns)`` (activations stay near 1),
+    biases about 0.3, other vectors (LayerNorm scales) about ``1 +- 0.3``: a
+    LayerNorm left at its initial ones and zeros is the identity, and would hide
+    a scale or shift used wrongly, or a map taken before the norm.
+    """
+    with torch.no_grad():
+        for index, (name, parameter) in enumerate(module.named_parameters()):
+            noise = random_tensor(*parameter.shape, seed=seed * 1000 + index, dtype=parameter.dtype)
+            if parameter.dim() >= 2:
+                parameter.copy_(noise / math.sqrt(parameter.shape[-1]))
+            elif name.endswith("bias"):
+                parameter.copy_(0.3 * noise)
+            else:
+                parameter.copy_(1.0 + 0.3 * noise)

@@ -1,0 +1,29 @@
+"""Creates the causal mask without device=x.device: it is on the CPU whatever device the module is on.
+
+The default device is the CPU during development, so nothing fails until a GPU run.
+"""
+
+import torch
+
+TASK = "3.7"
+KIND = "mutant"
+
+
+class MultiHeadSelfAttention:
+    def forward(
+        self, x: torch.Tensor, return_weights: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Attend from every position of ``x`` to every (earlier, if causal) position."""
+        if self.fused and not return_weights:
+            return self._fused_forward(x)
+        B, T, C = x.shape
+        q = split_heads(self.q_proj(x), self.n_heads)  # (B, n_heads, T, head_dim)
+        k = split_heads(self.k_proj(x), self.n_heads)  # (B, n_heads, T, head_dim)
+        v = split_heads(self.v_proj(x), self.n_heads)  # (B, n_heads, T, head_dim)
+        mask = causal_mask(T) if self.causal else None  # (T, T)
+        weights = attention_weights(q, k, mask)  # (B, n_heads, T, T)
+        heads = self.attn_dropout(weights) @ v  # (B, n_heads, T, head_dim)
+        out = self.resid_dropout(self.o_proj(merge_heads(heads)))  # (B, T, d_model)
+        if return_weights:
+            return out, weights
+        return out

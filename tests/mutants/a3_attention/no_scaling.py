@@ -1,0 +1,26 @@
+"""Scores not divided by sqrt(d_k): the softmax saturates as d_k grows.
+
+The scaling is the one line of the formula with no effect on which key wins,
+so it is the one left out.
+"""
+
+import math
+
+import torch
+
+TASK = "3.3"
+KIND = "mutant"
+
+
+def attention_weights(
+    q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """How much each query attends to each key: ``softmax(q k^T / sqrt(d_k))``."""
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"q has d_k={q.shape[-1]} but k has d_k={k.shape[-1]}; they must match")
+    if mask is not None and mask.dtype != torch.bool:
+        raise ValueError(f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype}")
+    scores = q @ k.transpose(-2, -1)  # (..., T_q, T_k)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return softmax(scores, dim=-1)  # (..., T_q, T_k)

@@ -1,0 +1,27 @@
+"""GPT whose blocks get only d_model and n_head: d_ff, dropout and fused_attention of the config are lost.
+
+TransformerBlock(d_model, n_heads) runs without the rest, so nothing fails.
+"""
+
+from torch import nn
+
+TASK = "4.5"
+KIND = "mutant"
+
+
+class GPT:
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.tok_emb = TokenEmbedding(config.vocab_size, config.d_model)
+        if config.pos_encoding == "learned":
+            self.pos_emb = LearnedPositionalEmbedding(config.block_size, config.d_model)
+        else:
+            self.pos_emb = SinusoidalPositionalEncoding(config.block_size, config.d_model)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(TransformerBlock(config.d_model, config.n_head) for _ in range(config.n_layer))
+        self.ln_f = LayerNorm(config.d_model)
+        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        if config.tie_weights:
+            self.lm_head.weight = self.tok_emb.weight
+        self.init_weights()

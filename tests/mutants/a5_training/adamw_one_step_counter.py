@@ -1,0 +1,43 @@
+"""Bias correction uses one step counter for the optimizer, kept outside self.state.
+
+Counting calls to step() is the obvious 't'; it is wrong for parameters that join late, and state_dict() loses it."""
+
+TASK = "5.6"
+KIND = "mutant"
+
+
+class AdamW:
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        """Apply one AdamW update to every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self.steps_taken = getattr(self, "steps_taken", 0) + 1
+        for group in self.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                state["step"] = step = self.steps_taken
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+
+                param.mul_(1.0 - lr * weight_decay)
+                exp_avg.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+                bias_correction1 = 1.0 - beta1**step
+                bias_correction2 = 1.0 - beta2**step
+                # sqrt(v^) = sqrt(v) / sqrt(1 - beta2^t): dividing v first would change eps' role.
+                denominator = (exp_avg_sq.sqrt() / math.sqrt(bias_correction2)).add_(eps)
+                param.addcdiv_(exp_avg, denominator, value=-lr / bias_correction1)
+        return loss

@@ -1,0 +1,43 @@
+"""The moments are created with torch.zeros(param.shape), on the CPU whatever device the parameter is on.
+
+On a CPU-only laptop it is the same as zeros_like; on a GPU the first step fails."""
+
+TASK = "5.6"
+KIND = "mutant"
+
+
+class AdamW:
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        """Apply one AdamW update to every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros(param.shape, dtype=param.dtype)
+                    state["exp_avg_sq"] = torch.zeros(param.shape, dtype=param.dtype)
+                state["step"] += 1
+                step = state["step"]
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+
+                param.mul_(1.0 - lr * weight_decay)
+                exp_avg.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+                bias_correction1 = 1.0 - beta1**step
+                bias_correction2 = 1.0 - beta2**step
+                # sqrt(v^) = sqrt(v) / sqrt(1 - beta2^t): dividing v first would change eps' role.
+                denominator = (exp_avg_sq.sqrt() / math.sqrt(bias_correction2)).add_(eps)
+                param.addcdiv_(exp_avg, denominator, value=-lr / bias_correction1)
+        return loss

@@ -1,0 +1,24 @@
+"""lr_schedule with the decay written as cos(pi / 2 * ratio) ** 2, the same curve as 0.5 * (1 + cos(pi * ratio)).
+
+A student who remembers the half-angle identity writes the cosine this way."""
+
+TASK = "5.4"
+KIND = "alternative"
+
+
+def lr_schedule(step: int, *, max_lr: float, min_lr: float, warmup_steps: int, total_steps: int) -> float:
+    """nanoGPT's learning rate at ``step``: linear warmup, then cosine decay to ``min_lr``."""
+    if step < 0:
+        raise ValueError(f"step={step} must not be negative")
+    if min_lr < 0 or max_lr < min_lr:
+        raise ValueError(f"need 0 <= min_lr <= max_lr, got min_lr={min_lr}, max_lr={max_lr}")
+    if warmup_steps < 0:
+        raise ValueError(f"warmup_steps={warmup_steps} must not be negative")
+    if total_steps < warmup_steps:
+        raise ValueError(f"total_steps={total_steps} must be >= warmup_steps={warmup_steps}")
+    if step < warmup_steps:
+        return max_lr * (step + 1) / (warmup_steps + 1)
+    if step >= total_steps:
+        return min_lr
+    ratio = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + (max_lr - min_lr) * math.cos(math.pi / 2 * ratio) ** 2

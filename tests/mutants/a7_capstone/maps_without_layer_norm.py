@@ -1,0 +1,31 @@
+"""attention_maps feeding each block's attention x itself instead of block.ln1(x).
+
+The attention module is what makes the weights, and the LayerNorm in front of it is easy to forget.
+"""
+
+import torch
+
+TASK = "7.3"
+KIND = "mutant"
+
+
+@torch.no_grad()
+def attention_maps(model: GPT, ids: torch.Tensor) -> torch.Tensor:
+    """Every head's attention weights in every block of ``model`` for the input ``ids``."""
+    if ids.dim() != 2:
+        raise ValueError(f"ids must have shape (B, T), got shape {tuple(ids.shape)}")
+    T = ids.shape[1]
+    if T > model.config.block_size:
+        raise ValueError(f"sequence length T={T} is longer than block_size={model.config.block_size}")
+    was_training = model.training
+    model.eval()
+    try:
+        x = model.tok_emb(ids) + model.pos_emb(T)  # (B, T, d_model)
+        maps = []
+        for block in model.blocks:
+            _, weights = block.attn(x, return_weights=True)  # (B, n_head, T, T)
+            maps.append(weights)
+            x = block(x)  # (B, T, d_model)
+        return torch.stack(maps)  # (n_layer, B, n_head, T, T)
+    finally:
+        model.train(was_training)

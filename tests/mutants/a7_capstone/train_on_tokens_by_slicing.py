@@ -1,0 +1,43 @@
+"""train_gpt_on_tokens slicing the split by hand and building GPTConfig from a dict of settings.
+
+The documented steps, written without the provided helper.
+"""
+
+import torch
+
+TASK = "7.1"
+KIND = "alternative"
+
+
+def train_gpt_on_tokens(
+    ids: torch.Tensor,
+    vocab_size: int,
+    train_config: TrainConfig,
+    shape: ModelShape | None = None,
+    *,
+    val_fraction: float = 0.1,
+) -> tuple[GPT, TrainHistory]:
+    """Build a GPT for ``vocab_size`` tokens and train it on ``ids``; the shared half of 7.1 and 7.2."""
+    shape = shape if shape is not None else ModelShape()
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction={val_fraction} must lie strictly between 0 and 1")
+    cut = int(len(ids) * (1.0 - val_fraction))
+    train_ids, val_ids = ids[:cut], ids[cut:]
+    if len(val_ids) <= train_config.block_size:
+        raise ValueError(
+            f"the validation split has {len(val_ids)} tokens, but block_size={train_config.block_size} "
+            "needs at least block_size + 1; use more text or a smaller block_size"
+        )
+    config = GPTConfig(
+        vocab_size=vocab_size,
+        block_size=train_config.block_size,
+        n_layer=shape.n_layer,
+        n_head=shape.n_head,
+        d_model=shape.d_model,
+        dropout=shape.dropout,
+    )
+    torch.manual_seed(train_config.seed)
+    model = GPT(config)
+    history = train(model, train_ids, val_ids, train_config)
+    model.eval()
+    return model, history
