@@ -222,7 +222,9 @@ def _as_tensor(value: Any, *, what: str, hint: str | None, dtype: torch.dtype | 
     try:
         return torch.as_tensor(value, dtype=dtype)
     except (TypeError, ValueError, RuntimeError):
-        fail(f"{what}: expected a tensor or numbers, got {_kind(value)}", hint=hint)
+        pass
+    # Outside the except block: torch's own error would only be noise chained under ours.
+    fail(f"{what}: expected a tensor or numbers, got {_kind(value)}", hint=hint)
 
 
 def _first_difference(got: torch.Tensor, want: torch.Tensor, wrong: torch.Tensor, *, show_expected: bool = True) -> str:

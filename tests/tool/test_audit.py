@@ -93,8 +93,10 @@ def small_catalogue(tmp_path):
             """\
             class LearnedPositionalEmbedding:
                 def forward(self, seq_len):
-                    if seq_len > self.weight.shape[0]:
-                        raise ValueError(f"seq_len={seq_len} is longer than max_seq_len={self.weight.shape[0]}")
+                    if seq_len > self.max_seq_len:
+                        raise ValueError(f"seq_len={seq_len} is longer than max_seq_len={self.max_seq_len}")
+                    if seq_len < 0:
+                        raise ValueError(f"seq_len={seq_len} must not be negative")
                     return self.weight[1 : seq_len + 1]
             """,
             task="2.3",
@@ -107,8 +109,10 @@ def small_catalogue(tmp_path):
             """\
             class LearnedPositionalEmbedding:
                 def forward(self, seq_len):
-                    if seq_len > self.weight.shape[0]:
-                        raise ValueError(f"seq_len={seq_len} is longer than max_seq_len={self.weight.shape[0]}")
+                    if seq_len > self.max_seq_len:
+                        raise ValueError(f"seq_len={seq_len} is longer than max_seq_len={self.max_seq_len}")
+                    if seq_len < 0:
+                        raise ValueError(f"seq_len={seq_len} must not be negative")
                     return self.weight.narrow(0, 0, seq_len)
             """,
             task="2.3",
