@@ -90,7 +90,7 @@ def table(rows: Sequence[AuditRow]) -> Table:
     """
     grid = Table(title="Grading suites against the catalogue", title_justify="left")
     grid.add_column("kind")
-    grid.add_column("tree")
+    grid.add_column("tree", overflow="fold")
     grid.add_column("task", justify="right")
     grid.add_column("lost points in")
     grid.add_column("verdict")
