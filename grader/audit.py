@@ -110,43 +110,48 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
-class _Job:
-    """One worker run: a tree, one assignment, and what it must score."""
+class AuditTarget:
+    """One tree and assignment to audit, and what it must score."""
 
     name: str
+    """``solutions``, ``assignments``, or the entry's ``a3_attention/no_scaling``."""
     kind: RowKind
+    """What the tree is, and so what it must score."""
     assignment: Assignment
+    """The assignment whose suites run."""
     description: str
+    """One line on what the tree is."""
     entry: CatalogueEntry | None = None
+    """The catalogue entry to apply to the reference; None for a baseline."""
     tree: Path | None = None
+    """The tree of a baseline; None for an entry (built from the reference)."""
+
+    @property
+    def task(self) -> str | None:
+        """The entry's task (``"3.3"``); None for a baseline."""
+        return self.entry.task.id if self.entry is not None else None
+
+    def row(self, *, lost: tuple[str, ...], problem: str, seconds: float, leaks: tuple[str, ...] = ()) -> AuditRow:
+        """The verdict on this target."""
+        return AuditRow(self.name, self.kind, self.assignment, self.task, self.description, lost, problem, seconds, leaks)
 
 
-def audit(
+def plan(
     *,
     catalogue: str | Path = MUTANTS,
     assignments: Sequence[str] = (),
     only: Sequence[str] = (),
     baselines: bool = True,
-    jobs: int | None = None,
-    test_time_limit: float = TEST_TIME_LIMIT,
-    tree_time_limit: float = TREE_TIME_LIMIT,
     course: Course | None = None,
-    on_row: Callable[[AuditRow], None] | None = None,
-) -> list[AuditRow]:
-    """Audit the grading suites against the baselines and the entries of ``catalogue``.
+) -> list[AuditTarget]:
+    """What an audit runs: the baselines first, then the catalogue's entries in course order.
 
     Args:
         catalogue: a folder laid out like tests/mutants (one folder per assignment).
         assignments: restrict to these assignments ("a3", "a3_attention"); all when empty.
         only: restrict the entries to these names (``a3_attention/no_scaling``, or
-            just ``no_scaling``); the baselines still run unless ``baselines`` is False.
-        baselines: also audit solutions/ and assignments/.
-        jobs: workers at once (default: the number of CPU cores).
-        test_time_limit, tree_time_limit: seconds per test and per worker.
-        on_row: called with each row as it completes (for a progress display).
-
-    Returns:
-        One row per tree and assignment: the baselines first, then the entries in course order.
+            just ``no_scaling``); the baselines stay unless ``baselines`` is False.
+        baselines: also audit solutions/ (full marks) and assignments/ (not started).
 
     Raises:
         CatalogueError: the catalogue cannot be read, or ``only`` names no entry.
@@ -162,24 +167,36 @@ def audit(
         unknown = wanted - {entry.name for entry in entries} - {entry.path.stem for entry in entries}
         if unknown:
             raise CatalogueError(f"no catalogue entry named {', '.join(sorted(unknown))} in {catalogue}")
-    planned: list[_Job] = []
+    targets: list[AuditTarget] = []
     if baselines:
-        planned += [_Job("solutions", RowKind.REFERENCE, record, "the reference solutions", tree=SOLUTIONS) for record in chosen]
-        planned += [_Job("assignments", RowKind.STUBS, record, "the stubs students start from", tree=ASSIGNMENTS) for record in chosen]
-    planned += [_Job(entry.name, RowKind(entry.kind.value), entry.assignment, entry.description, entry=entry) for entry in entries]
+        targets += [AuditTarget("solutions", RowKind.REFERENCE, record, "the reference solutions", tree=SOLUTIONS) for record in chosen]
+        targets += [AuditTarget("assignments", RowKind.STUBS, record, "the stubs students start from", tree=ASSIGNMENTS) for record in chosen]
+    targets += [AuditTarget(entry.name, RowKind(entry.kind.value), entry.assignment, entry.description, entry=entry) for entry in entries]
+    return targets
 
+
+def run_audit(
+    targets: Sequence[AuditTarget],
+    *,
+    jobs: int | None = None,
+    test_time_limit: float = TEST_TIME_LIMIT,
+    tree_time_limit: float = TREE_TIME_LIMIT,
+    on_row: Callable[[AuditRow], None] | None = None,
+) -> list[AuditRow]:
+    """Run the grading suites on every target, ``jobs`` workers at once (default: the CPU cores),
+    and judge each; ``on_row`` sees each row as it completes. Returns the rows in the order of ``targets``."""
     hidden_lines = hidden_test_lines(REPOSITORY)
     rows: dict[int, AuditRow] = {}
     with tempfile.TemporaryDirectory(prefix="course-audit-") as scratch:
         run = _Runner(Path(scratch), test_time_limit=test_time_limit, tree_time_limit=tree_time_limit, hidden_lines=hidden_lines)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            futures = {pool.submit(run, index, job): index for index, job in enumerate(planned)}
+            futures = {pool.submit(run, index, target): index for index, target in enumerate(targets)}
             for future in as_completed(futures):
                 row = future.result()
                 rows[futures[future]] = row
                 if on_row is not None:
                     on_row(row)
-    return [rows[index] for index in range(len(planned))]
+    return [rows[index] for index in range(len(targets))]
 
 
 class _Runner:
@@ -192,19 +209,19 @@ class _Runner:
         self.tree_time_limit = tree_time_limit
         self.hidden_lines = hidden_lines
 
-    def __call__(self, index: int, job: _Job) -> AuditRow:
+    def __call__(self, index: int, target: AuditTarget) -> AuditRow:
         started = time.perf_counter()
         folder = self.scratch / f"{index:03d}"
         folder.mkdir()
         try:
-            tree = job.tree if job.tree is not None else build_tree(job.entry, folder / "tree")
-            report, failure = self._run_worker(tree, job.assignment, folder)
+            tree = target.tree if target.tree is not None else build_tree(target.entry, folder / "tree")
+            report, failure = self._run_worker(tree, target.assignment, folder)
         except Exception as error:  # a broken entry is a failed row, not a failed audit
             report, failure = None, f"{type(error).__name__}: {error}"
         seconds = time.perf_counter() - started
         if report is None:
-            return AuditRow(job.name, job.kind, job.assignment, _task_of(job), job.description, (), failure, seconds)
-        return judge(job.name, job.kind, job.assignment, _task_of(job), job.description, report, seconds=seconds, hidden_lines=self.hidden_lines)
+            return target.row(lost=(), problem=failure, seconds=seconds)
+        return judge(target, report, seconds=seconds, hidden_lines=self.hidden_lines)
 
     def _run_worker(self, tree: Path, assignment: Assignment, folder: Path) -> tuple[dict | None, str]:
         """The worker's JSON report, or None and why there is none."""
@@ -237,28 +254,17 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def judge(
-    name: str,
-    kind: RowKind,
-    assignment: Assignment,
-    task: str | None,
-    description: str,
-    report: dict[str, Any],
-    *,
-    seconds: float,
-    hidden_lines: dict[str, str],
-) -> AuditRow:
-    """The verdict on one worker report (``CheckReport.to_json()``), by what the tree must score."""
+def judge(target: AuditTarget, report: dict[str, Any], *, seconds: float, hidden_lines: dict[str, str]) -> AuditRow:
+    """The verdict on one worker report (``CheckReport.to_json()``), by what the target must score."""
     results = report["results"]
-    if kind is RowKind.STUBS:
-        lost = tuple(result["task"] for result in results if result["status"] != "not started")
-    else:
-        lost = tuple(result["task"] for result in results if result["status"] != "passed")
-    leaks = tuple(sorted({f"{origin}: {line}" for test in report["tests"] for line, origin in hidden_lines.items() if line in test["message"]}))
-    problem = _problem(kind, task, lost, results)
+    expected_status = "not started" if target.kind is RowKind.STUBS else "passed"
+    lost = tuple(result["task"] for result in results if result["status"] != expected_status)
+    messages = [test["message"] for test in report["tests"] if test["message"]]
+    leaks = tuple(sorted({f"{origin}: {line}" for message in messages for line, origin in hidden_lines.items() if line in message}))
+    problem = _problem(target.kind, target.task, lost, results)
     if leaks:
         problem = (problem + "; " if problem else "") + f"{len(leaks)} hidden test line(s) quoted in failure messages"
-    return AuditRow(name, kind, assignment, task, description, lost, problem, seconds, leaks)
+    return target.row(lost=lost, problem=problem, seconds=seconds, leaks=leaks)
 
 
 def _problem(kind: RowKind, task: str | None, lost: tuple[str, ...], results: list[dict[str, Any]]) -> str:
@@ -276,10 +282,6 @@ def _problem(kind: RowKind, task: str | None, lost: tuple[str, ...], results: li
     if kind is RowKind.STUBS:
         return f"a stub should fail cleanly as not started; {why}" if lost else ""
     return f"loses points: {why}" if lost else ""
-
-
-def _task_of(job: _Job) -> str | None:
-    return job.entry.task.id if job.entry is not None else None
 
 
 def summary(rows: Sequence[AuditRow]) -> str:

@@ -60,8 +60,8 @@ from .course import Assignment, Course, Task, load_course
 from .errors import CourseError
 from .implementation import ImplementationError, MissingNameError, deepest_frame_in, reload_if_changed, resolve_tree
 from .paths import ASSIGNMENTS, HIDDEN_TESTS, PUBLIC_TESTS, REPOSITORY
+from .testing import HINT_PREFIX, failure_message
 
-HINT_PREFIX = "Hint: "
 _STUB_MESSAGE = re.compile(r"^Task (\d+\.\d+): (.+)$")
 
 
@@ -323,8 +323,7 @@ class _OutcomeCollector:
                     results.append(TestResult(name, suite, task_id, "passed"))
                 else:
                     summary, details, hint = _split_message(outcome)
-                    message = "\n".join([summary, *details, *([HINT_PREFIX + hint] if hint else [])])
-                    results.append(TestResult(name, suite, task_id, "failed", message))
+                    results.append(TestResult(name, suite, task_id, "failed", failure_message(summary, details, hint)))
         return results
 
     # An old-style wrapper (outcome.get_result()) works with every pytest this course supports (>= 7.4).

@@ -152,16 +152,14 @@ def assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None = No
     student's value only (lengths and key names are still shown).
     """
     __tracebackhide__ = True
-    if not show_expected:
-        _assert_equal_quietly(actual, expected, what=what, hint=hint)
-    elif isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
-        _assert_tensors_equal(actual, expected, what=what, hint=hint)
+    if isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
+        _assert_tensors_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
     elif isinstance(expected, Mapping):
-        _assert_mappings_equal(actual, expected, what=what, hint=hint)
+        _assert_mappings_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
     elif isinstance(expected, (list, tuple)) and not _is_namedtuple(expected):
-        _assert_sequences_equal(actual, expected, what=what, hint=hint)
+        _assert_sequences_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
     elif not _equal(actual, expected):
-        fail(f"{what}: expected {_show(expected)}, got {_show(actual)}", hint=hint)
+        fail(_headline(_show(actual), _show(expected), what=what, show_expected=show_expected), *_own_value(_show(actual), show_expected), hint=hint)
 
 
 @contextmanager
@@ -231,54 +229,13 @@ def _first_difference(got: torch.Tensor, want: torch.Tensor, wrong: torch.Tensor
     """``"3 of 12 entries differ; first at index (0, 2): got 0.4, expected 0.7"`` (without ``, expected ...`` when hidden)."""
     count, total = int(wrong.sum()), wrong.numel()
     index = tuple(int(i) for i in wrong.nonzero()[0]) if got.dim() else ()
-    values = f"got {_number(got[index].item())}"
-    if show_expected:
-        values += f", expected {_number(want[index].item())}"
+    values = _versus(_number(got[index].item()), _number(want[index].item()), show_expected)
     if got.dim() == 0:
         return values
     return f"{count} of {total} entries differ; first at index {index}: {values}"
 
 
-def _assert_equal_quietly(actual: Any, expected: Any, *, what: str, hint: str | None) -> None:
-    """``assert_equal`` for expected values the student must not see: position, lengths and their own value only."""
-    __tracebackhide__ = True
-    if isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
-        actual_tensor = _as_tensor(actual, what=what, hint=hint)
-        expected_tensor = torch.as_tensor(expected)
-        if actual_tensor.shape != expected_tensor.shape:
-            fail(f"{what}: expected shape {tuple(expected_tensor.shape)}, got shape {tuple(actual_tensor.shape)}", hint=hint)
-        got, want = actual_tensor.detach().cpu(), expected_tensor.detach().cpu()
-        common = torch.promote_types(got.dtype, want.dtype)
-        got, want = got.to(common), want.to(common)
-        wrong = got != want
-        if want.is_floating_point():
-            wrong &= ~(got.isnan() & want.isnan())
-        if bool(wrong.any()):
-            fail(f"{what}: differs from the reference", _first_difference(got, want, wrong, show_expected=False), hint=hint)
-    elif isinstance(expected, Mapping):
-        if not isinstance(actual, Mapping):
-            fail(f"{what}: expected a dict, got {_kind(actual)}", hint=hint)
-        missing = [key for key in expected if key not in actual]
-        extra = [key for key in actual if key not in expected]
-        if missing or extra:
-            fail(f"{what}: differs from the reference in its keys", f"{len(missing)} missing, {len(extra)} unexpected: {_show(extra[:5])}", hint=hint)
-        differing = [key for key in expected if not _equal(actual[key], expected[key])]
-        if differing:
-            key = differing[0]
-            fail(f"{what}: {len(differing)} values differ from the reference", f"first at key {key!r}: got {_show(actual[key])}", hint=hint)
-    elif isinstance(expected, (list, tuple)) and not _is_namedtuple(expected):
-        if isinstance(actual, torch.Tensor) or not isinstance(actual, (list, tuple)):
-            fail(f"{what}: expected a {type(expected).__name__}, got {_kind(actual)}", hint=hint)
-        for index, (got_item, want_item) in enumerate(zip(actual, expected)):
-            if not _equal(got_item, want_item):
-                fail(f"{what}: differs from the reference", f"first difference at index {index}: got {_show(got_item)}", hint=hint)
-        if len(actual) != len(expected):
-            fail(f"{what}: expected {len(expected)} items, got {len(actual)}", hint=hint)
-    elif not _equal(actual, expected):
-        fail(f"{what}: differs from the reference: got {_show(actual)}", hint=hint)
-
-
-def _assert_tensors_equal(actual: Any, expected: Any, *, what: str, hint: str | None) -> None:
+def _assert_tensors_equal(actual: Any, expected: Any, *, what: str, hint: str | None, show_expected: bool) -> None:
     __tracebackhide__ = True
     actual_tensor = _as_tensor(actual, what=what, hint=hint)
     expected_tensor = _as_tensor(expected, what=f"{what} (the expected value)", hint=None)
@@ -293,38 +250,34 @@ def _assert_tensors_equal(actual: Any, expected: Any, *, what: str, hint: str | 
         wrong &= ~(got.isnan() & want.isnan())
     if bool(wrong.any()):
         if got.dim() == 0:
-            fail(f"{what}: expected {_number(want.item())}, got {_number(got.item())}", hint=hint)
+            got_text, want_text = _number(got.item()), _number(want.item())
+            fail(_headline(got_text, want_text, what=what, show_expected=show_expected), *_own_value(got_text, show_expected), hint=hint)
         index = tuple(int(i) for i in wrong.nonzero()[0])
         fail(
             f"{what}: values differ at {int(wrong.sum())} of {wrong.numel()} entries",
-            f"first at index {index}: got {_number(got[index].item())}, expected {_number(want[index].item())}",
+            f"first at index {index}: {_versus(_number(got[index].item()), _number(want[index].item()), show_expected)}",
             hint=hint,
         )
 
 
-def _assert_sequences_equal(actual: Any, expected: Sequence, *, what: str, hint: str | None) -> None:
+def _assert_sequences_equal(actual: Any, expected: Sequence, *, what: str, hint: str | None, show_expected: bool) -> None:
     __tracebackhide__ = True
     if isinstance(actual, torch.Tensor) or not isinstance(actual, (list, tuple)):
-        fail(f"{what}: expected a {type(expected).__name__} {_show(expected)}, got {_kind(actual)} {_show(actual)}", hint=hint)
+        shown = f" {_show(expected)}" if show_expected else ""
+        fail(f"{what}: expected a {type(expected).__name__}{shown}, got {_kind(actual)} {_show(actual)}", hint=hint)
+    headline = _headline(_show(actual), _show(expected), what=what, show_expected=show_expected)
     for index, (got, want) in enumerate(zip(actual, expected)):
         if not _equal(got, want):
-            fail(
-                f"{what}: expected {_show(expected)}, got {_show(actual)}",
-                f"first difference at index {index}: got {_show(got)}, expected {_show(want)}",
-                hint=hint,
-            )
+            fail(headline, f"first difference at index {index}: {_versus(_show(got), _show(want), show_expected)}", hint=hint)
     if len(actual) != len(expected):
-        fail(
-            f"{what}: expected {_show(expected)}, got {_show(actual)}",
-            f"expected {len(expected)} items, got {len(actual)}",
-            hint=hint,
-        )
+        fail(headline, f"expected {len(expected)} items, got {len(actual)}", hint=hint)
 
 
-def _assert_mappings_equal(actual: Any, expected: Mapping, *, what: str, hint: str | None) -> None:
+def _assert_mappings_equal(actual: Any, expected: Mapping, *, what: str, hint: str | None, show_expected: bool) -> None:
     __tracebackhide__ = True
     if not isinstance(actual, Mapping):
-        fail(f"{what}: expected a dict {_show(expected)}, got {_kind(actual)} {_show(actual)}", hint=hint)
+        shown = f" {_show(expected)}" if show_expected else ""
+        fail(f"{what}: expected a dict{shown}, got {_kind(actual)} {_show(actual)}", hint=hint)
     missing = [key for key in expected if key not in actual]
     extra = [key for key in actual if key not in expected]
     differing = [key for key in expected if key in actual and not _equal(actual[key], expected[key])]
@@ -335,9 +288,24 @@ def _assert_mappings_equal(actual: Any, expected: Mapping, *, what: str, hint: s
         details.append(f"unexpected keys: {_show(extra)}")
     if differing:
         key = differing[0]
-        details.append(f"{len(differing)} values differ; first at key {key!r}: got {_show(actual[key])}, expected {_show(expected[key])}")
+        details.append(f"{len(differing)} values differ; first at key {key!r}: {_versus(_show(actual[key]), _show(expected[key]), show_expected)}")
     if details:
-        fail(f"{what}: expected {_show(expected)}, got {_show(actual)}", *details, hint=hint)
+        fail(_headline(_show(actual), _show(expected), what=what, show_expected=show_expected), *details, hint=hint)
+
+
+def _headline(got: str, want: str, *, what: str, show_expected: bool) -> str:
+    """``"<what>: expected E, got A"``, or ``"<what>: differs from the reference"`` when the expected value is hidden."""
+    return f"{what}: expected {want}, got {got}" if show_expected else f"{what}: differs from the reference"
+
+
+def _own_value(got: str, show_expected: bool) -> list[str]:
+    """The detail line ``"got A"`` that a hidden headline needs (a shown one already holds it)."""
+    return [] if show_expected else [f"got {got}"]
+
+
+def _versus(got: str, want: str, show_expected: bool) -> str:
+    """``"got 0.4, expected 0.7"``, or ``"got 0.4"`` when the expected value is hidden."""
+    return f"got {got}, expected {want}" if show_expected else f"got {got}"
 
 
 def _equal(actual: Any, expected: Any) -> bool:

@@ -19,10 +19,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..audit import AuditRow, RowKind, audit, summary
-from ..catalogue import load_catalogue
+from ..audit import AuditRow, AuditTarget, RowKind, plan, run_audit, summary
 from ..console import console, plain_output
-from ..course import Course, load_course
+from ..course import Course
 from ..paths import MUTANTS
 
 VERDICTS = {
@@ -48,16 +47,15 @@ def main(
         CatalogueError: the catalogue cannot be read, or ``only`` names no entry.
         CourseError: an unknown assignment.
     """
-    course = course if course is not None else load_course()
     catalogue = Path(mutants) if mutants is not None else MUTANTS
-    chosen = [course.assignment(name).id for name in assignments]
-    planned = len(load_catalogue(catalogue, course=course))  # fails early, before any worker starts, on a broken catalogue
+    targets = plan(catalogue=catalogue, assignments=assignments, only=only, course=course)
     if json_output:
-        rows = audit(catalogue=catalogue, assignments=chosen, only=only, jobs=jobs, course=course)
+        rows = run_audit(targets, jobs=jobs)
         print(json.dumps({"ok": all(row.ok for row in rows), "summary": summary(rows), "rows": [row.to_json() for row in rows]}, indent=2))
         return rows
-    console.print(f"Auditing the grading suites with the catalogue in {catalogue} ({planned} entries) and the baselines")
-    rows = _audit_with_progress(catalogue=catalogue, assignments=chosen, only=only, jobs=jobs, course=course)
+    entries = sum(target.entry is not None for target in targets)
+    console.print(f"Auditing the grading suites with {entries} entries of the catalogue in {catalogue}, and the baselines")
+    rows = _audit_with_progress(targets, jobs=jobs)
     console.print(table(rows))
     for row in rows:
         if not row.ok:
@@ -68,19 +66,19 @@ def main(
     return rows
 
 
-def _audit_with_progress(**arguments) -> list[AuditRow]:
+def _audit_with_progress(targets: Sequence[AuditTarget], *, jobs: int | None) -> list[AuditRow]:
     if plain_output():
         def on_row(row: AuditRow) -> None:
             console.print(f"{'ok  ' if row.ok else 'FAIL'} {_label(row)} {row.seconds:.1f} s", markup=False)
 
-        return audit(on_row=on_row, **arguments)
+        return run_audit(targets, jobs=jobs, on_row=on_row)
     with Progress(TextColumn("[bold]audit"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
-        total = progress.add_task("audit", total=None)
+        total = progress.add_task("audit", total=len(targets))
 
         def on_row(row: AuditRow) -> None:
             progress.advance(total)
 
-        return audit(on_row=on_row, **arguments)
+        return run_audit(targets, jobs=jobs, on_row=on_row)
 
 
 def table(rows: Sequence[AuditRow]) -> Table:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from grader import cli
-from grader.audit import RowKind, audit, judge
+from grader.course import load_course
+from grader.audit import AuditTarget, RowKind, judge, plan, run_audit
+from grader.catalogue import CatalogueEntry, EntryKind
 from grader.leaks import hidden_test_lines
 
 TASKS = ("3.1", "3.2", "3.3")
@@ -27,9 +30,12 @@ def report(statuses: dict[str, str], messages: dict[str, str] | None = None) -> 
 
 
 def verdict(kind: RowKind, statuses: dict[str, str], *, task: str | None = "3.2", messages=None, hidden_lines=None):
-    return judge(
-        "a3_attention/entry", kind, None, task, "an entry", report(statuses, messages), seconds=1.0, hidden_lines=hidden_lines or {}
-    )
+    a3 = load_course().assignment("a3")
+    entry = None
+    if task is not None:
+        entry = CatalogueEntry(Path("entry.py"), "a3_attention/entry", a3, load_course().task(task), EntryKind(kind.value), "an entry")
+    target = AuditTarget("a3_attention/entry", kind, a3, "an entry", entry=entry)
+    return judge(target, report(statuses, messages), seconds=1.0, hidden_lines=hidden_lines or {})
 
 
 def test_a_mutant_is_caught_only_when_its_own_task_loses_points():
@@ -126,7 +132,7 @@ def small_catalogue(tmp_path):
 @pytest.mark.slow
 def test_an_audit_runs_each_entry_in_its_own_worker(small_catalogue, course):
     """Does audit() run a mutant and an alternative of a small catalogue, with the baselines, to the right verdicts?"""
-    rows = audit(catalogue=small_catalogue, assignments=["a2"], jobs=2, course=course)
+    rows = run_audit(plan(catalogue=small_catalogue, assignments=["a2"], course=course), jobs=2)
     verdicts = {(row.kind, row.name): row for row in rows}
     assert [row.kind for row in rows] == [RowKind.REFERENCE, RowKind.STUBS, RowKind.ALTERNATIVE, RowKind.MUTANT]
     assert all(row.ok for row in rows), [row.problem for row in rows if not row.ok]
@@ -145,10 +151,8 @@ def test_an_entry_that_hangs_is_stopped_and_reported(small_catalogue, course):
         entry("import time\n\ntime.sleep(600)\n\n\ndef sinusoidal_positional_encoding(seq_len, d_model):\n    return None\n", task="2.2", kind="mutant"),
         encoding="utf-8",
     )
-    rows = audit(
-        catalogue=small_catalogue, assignments=["a2"], only=["loops", "hangs_at_import"], baselines=False,
-        jobs=2, test_time_limit=1, tree_time_limit=20, course=course,
-    )
+    targets = plan(catalogue=small_catalogue, assignments=["a2"], only=["loops", "hangs_at_import"], baselines=False, course=course)
+    rows = run_audit(targets, jobs=2, test_time_limit=1, tree_time_limit=20)
     by_name = {row.name: row for row in rows}
     assert by_name["a2_embeddings/loops"].ok and "2.2" in by_name["a2_embeddings/loops"].lost
     hung = by_name["a2_embeddings/hangs_at_import"]
