@@ -224,25 +224,47 @@ class _Runner:
         return judge(target, report, seconds=seconds, hidden_lines=self.hidden_lines)
 
     def _run_worker(self, tree: Path, assignment: Assignment, folder: Path) -> tuple[dict | None, str]:
-        """The worker's JSON report, or None and why there is none."""
+        """The worker's JSON report, or None and why there is none.
+
+        The report is written last, atomically: its presence alone says the run
+        finished, whatever exit status the fork server passes on.
+        """
         out, log = folder / "report.json", folder / "worker.log"
         process = self.context.Process(
             target=run_in_child,
             kwargs={"tree": str(tree), "assignments": [assignment.id], "out": str(out), "log": str(log), "test_time_limit": self.test_time_limit},
         )
+        deadline = time.monotonic() + self.tree_time_limit
         process.start()
         process.join(self.tree_time_limit)
-        if process.is_alive():
+        # Under load CPython's fork server can lose a child's exit status and report 255 at once,
+        # while the child still runs (python/cpython#140867): then wait for the child itself.
+        while process.exitcode == _STATUS_LOST and _exists(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if process.is_alive() or (process.exitcode == _STATUS_LOST and _exists(process.pid)):
             # The worker leads its own session: the group holds whatever it started.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.join()
             return None, f"the worker ran longer than {self.tree_time_limit:g} s and was stopped"
-        if process.exitcode != 0 or not out.is_file():
-            output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-            last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
-            return None, f"the worker failed (exit {process.exitcode}): {last[0]}"
-        return json.loads(out.read_text(encoding="utf-8")), ""
+        if out.is_file():
+            return json.loads(out.read_text(encoding="utf-8")), ""
+        output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
+        return None, f"the worker failed (exit {process.exitcode}) before writing its report: {last[0]}"
+
+
+_STATUS_LOST = 255
+"""The exit status multiprocessing's fork server reports when it could not pass a child's on."""
+
+
+def _exists(pid: int) -> bool:
+    """True while a process ``pid`` exists (the fork server reaps its children, so no zombies linger)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
