@@ -49,9 +49,19 @@ COURSE = pytest.StashKey[Course]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[COURSE] = load_course()
+    _load_hypothesis_profile()
     for assignment in config.stash[COURSE].assignments:
         for task in assignment.tasks:
             config.addinivalue_line("markers", f"{task.marker}: Task {task.id}: {task.name}")
+
+
+def _load_hypothesis_profile() -> None:
+    """Property tests judge what code computes, never how fast: no deadline, and no
+    "too slow" health check, which a busy grading host or CI runner would trip at random."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("course", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("course")
 
 
 @pytest.hookimpl(wrapper=True)
