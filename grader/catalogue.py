@@ -44,6 +44,7 @@ from __future__ import annotations
 import ast
 import enum
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,9 +218,16 @@ def _method_replacements(
     return edits
 
 
+# CPython 3.11 keeps the AST builder's recursion depth in shared state: two threads parsing at
+# once can fail with "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905).
+# course audit builds trees from several threads, so parsing takes turns.
+_PARSING = threading.Lock()
+
+
 def _parse(source: str, name: str | Path) -> ast.Module:
     try:
-        return ast.parse(source)
+        with _PARSING:
+            return ast.parse(source)
     except SyntaxError as error:
         raise CatalogueError(f"{name}:{error.lineno}: syntax error: {error.msg}") from None
 
