@@ -133,10 +133,12 @@ class TestResult:
     """``"passed"``, ``"failed"`` or ``"skipped"``."""
     message: str = ""
     """For a failure: the summary, the details and the ``Hint:`` line, as the suite's helpers wrote them."""
+    seconds: float = 0.0
+    """Wall time of the test: setup, call and teardown."""
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         """The result as plain JSON types."""
-        return {"test": self.test, "suite": self.suite, "task": self.task, "outcome": self.outcome, "message": self.message}
+        return {"test": self.test, "suite": self.suite, "task": self.task, "outcome": self.outcome, "message": self.message, "seconds": self.seconds}
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ def run_checks(
     suites: Sequence[str | Path] | None = None,
     course: Course | None = None,
     test_time_limit: float | None = None,
+    plugins: Sequence[object] = (),
+    basetemp: str | Path | None = None,
 ) -> CheckReport:
     """Run the tests of ``tree`` for the chosen assignments or tasks.
 
@@ -201,6 +205,9 @@ def run_checks(
             ``TestTimeLimitExceeded``; None for no limit. Enforced with
             SIGALRM, so only where that exists and only from the main thread
             (elsewhere the tests run without a limit).
+        plugins: further pytest plugins, e.g. grading's isolation plugin
+            (grader/grading/isolation_plugin.py), which puts the student's code in a worker.
+        basetemp: the folder for the tests' ``tmp_path`` (pytest's default when None).
 
     Returns:
         One TaskResult per non-manual task chosen, in course order.
@@ -227,7 +234,10 @@ def run_checks(
     if present:
         reload_if_changed(root)
         markers = [task.marker for _, task in chosen] if tasks else None
-        _run_pytest(present, root=root, tests_root=tests_root, collector=collector, markers=markers, time_limit=test_time_limit)
+        _run_pytest(
+            present, root=root, tests_root=tests_root, collector=collector, markers=markers, time_limit=test_time_limit,
+            plugins=plugins, basetemp=basetemp,
+        )
     results = []
     for record, task in chosen:
         missing = [folder for folder in folders if not test_files(folder, record)]
@@ -290,6 +300,7 @@ class _TestOutcome:
     in_setup: bool = False
     where: str | None = None
     """``file:line`` of the deepest frame inside the tree, for errors raised by student code."""
+    seconds: float = 0.0
 
 
 class _OutcomeCollector:
@@ -318,12 +329,12 @@ class _OutcomeCollector:
             for nodeid, outcome in outcomes.items():
                 name, suite = nodeid.split("::")[-1], Path(nodeid.split("::")[0]).parent.name
                 if outcome.skipped:
-                    results.append(TestResult(name, suite, task_id, "skipped"))
+                    results.append(TestResult(name, suite, task_id, "skipped", seconds=outcome.seconds))
                 elif outcome.passed:
-                    results.append(TestResult(name, suite, task_id, "passed"))
+                    results.append(TestResult(name, suite, task_id, "passed", seconds=outcome.seconds))
                 else:
                     summary, details, hint = _split_message(outcome)
-                    results.append(TestResult(name, suite, task_id, "failed", failure_message(summary, details, hint)))
+                    results.append(TestResult(name, suite, task_id, "failed", failure_message(summary, details, hint), outcome.seconds))
         return results
 
     # An old-style wrapper (outcome.get_result()) works with every pytest this course supports (>= 7.4).
@@ -334,6 +345,7 @@ class _OutcomeCollector:
         task_ids = [self.task_of_marker[marker.name] for marker in item.iter_markers() if marker.name in self.task_of_marker]
         if task_ids:
             outcome = self.outcomes.setdefault(task_ids[0], {}).setdefault(item.nodeid, _TestOutcome())
+            outcome.seconds += report.duration
             if report.skipped:
                 outcome.skipped = True
             elif report.failed and outcome.error is None:
@@ -341,7 +353,8 @@ class _OutcomeCollector:
                 outcome.in_setup = call.when == "setup"
                 if call.excinfo is not None:
                     outcome.error = call.excinfo.value
-                    outcome.where = deepest_frame_in(call.excinfo.tb, self.root)
+                    # An isolated worker's error says itself where in the student's tree it was raised.
+                    outcome.where = getattr(outcome.error, "student_location", None) or deepest_frame_in(call.excinfo.tb, self.root)
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
@@ -379,7 +392,15 @@ def _can_limit_time() -> bool:
 
 
 def _run_pytest(
-    files: list[str], *, root: Path, tests_root: Path, collector: _OutcomeCollector, markers: list[str] | None, time_limit: float | None
+    files: list[str],
+    *,
+    root: Path,
+    tests_root: Path,
+    collector: _OutcomeCollector,
+    markers: list[str] | None,
+    time_limit: float | None,
+    plugins: Sequence[object] = (),
+    basetemp: str | Path | None = None,
 ) -> None:
     """``pytest.main`` on ``files`` against ``root``, silently; outcomes land in ``collector``."""
     arguments = [
@@ -403,7 +424,9 @@ def _run_pytest(
     ]
     if markers:
         arguments += ["-m", " or ".join(markers)]
-    plugins: list[object] = [collector]
+    if basetemp is not None:
+        arguments.append(f"--basetemp={basetemp}")
+    plugins = [collector, *plugins]
     if time_limit is not None and _can_limit_time():
         plugins.append(_TimeLimit(time_limit))
     before = set(sys.modules)

@@ -15,8 +15,8 @@ from pathlib import Path
 RELEASE_TOP_LEVEL = frozenset({"assignments", "tests", "datasets", "grader", "course.toml", "pyproject.toml", "Makefile", "README.md"})
 # Folders and files copied from the repository unchanged (caches and hidden files skipped).
 COPIED = ("assignments", "datasets", "course.toml", "pyproject.toml")
-# The only parts of tests/ that ship: the fixtures and the public suite.
-PUBLIC_TEST_PATHS = ("tests/conftest.py", "tests/public/")
+# The only parts of tests/ that ship: the fixtures, the stand-in models the suites hand to student code, and the public suite.
+PUBLIC_TEST_PATHS = ("tests/conftest.py", "tests/stand_ins.py", "tests/public/")
 # The only hidden file that ships: `course generate`'s record of what it wrote.
 ALLOWED_HIDDEN = ("assignments/.generated.json",)
 

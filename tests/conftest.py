@@ -111,9 +111,17 @@ def course(pytestconfig) -> Course:
     return pytestconfig.stash[COURSE]
 
 
+# The pytest plugin name under which grading (grader/grading/isolation_plugin.py) registers a handle
+# whose student code runs in an isolated worker process; it replaces ``--impl`` when present.
+ISOLATED_IMPLEMENTATION_PLUGIN = "isolated_implementation"
+
+
 @pytest.fixture(scope="session")
 def impl(request, course) -> Implementation:
-    """The implementation under test (``--impl``)."""
+    """The implementation under test (``--impl``), or grading's isolated handle when grading runs the suite."""
+    isolated = request.config.pluginmanager.get_plugin(ISOLATED_IMPLEMENTATION_PLUGIN)
+    if isolated is not None:
+        return isolated.implementation
     return Implementation(resolve_tree(request.config.getoption("--impl")), course=course)
 
 

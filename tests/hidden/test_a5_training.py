@@ -15,7 +15,6 @@ import copy
 import math
 import os
 from collections.abc import Mapping
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -28,6 +27,7 @@ import torch._dynamo  # noqa: F401
 from torch import nn
 
 from grader.testing import assert_close, assert_dtype, assert_equal, assert_raises, assert_shape, assert_true, fail
+from tests.stand_ins import BigramLM, CompiledLike, FailsOnSecondCall, ModelBroke, RecordingSGD, RecordsDevice, StateHolder
 from tests.hidden.support import (
     DEVICES,
     assert_matches_reference,
@@ -44,50 +44,17 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 VOCAB = 13
 
 
-class BigramLM(nn.Module):
-    """A tiny language model with the GPT protocol: ``model(ids) -> (logits (B, T, V), None)``."""
-
-    def __init__(self, vocab_size: int = VOCAB, block_size: int = 16, dropout: float = 0.0) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=block_size)
-        self.embedding = nn.Embedding(vocab_size, 12)
-        self.norm = nn.LayerNorm(12)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(12, vocab_size)
-
-    def forward(self, ids, targets=None):
-        return self.head(self.dropout(self.norm(self.embedding(ids)))), None
 
 
-class CompiledLike(nn.Module):
-    """Wraps a model the way ``torch.compile`` does: the real model sits in ``_orig_mod``."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self._orig_mod = model
-
-    def forward(self, ids, targets=None):
-        return self._orig_mod(ids, targets)
 
 
-class RecordingSGD(torch.optim.SGD):
-    """Plain SGD that records, at each ``step``, the gradients it is about to apply and each group's lr."""
-
-    def __init__(self, params, lr: float) -> None:
-        super().__init__(params, lr=lr)
-        self.gradients: list[list[torch.Tensor]] = []  # per step: one copy per parameter with a gradient
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        self.gradients.append([p.grad.clone() for group in self.param_groups for p in group["params"] if p.grad is not None])
-        return super().step(closure)
 
 
 def make_model(seed: int, **settings) -> BigramLM:
     """A BigramLM whose initial weights depend only on ``seed`` (torch's global RNG is left as it was)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return BigramLM(**settings)
+        return BigramLM(**{"vocab_size": VOCAB, "block_size": 16, "width": 12, **settings})
 
 
 def corpus(length: int, *, seed: int, vocab_size: int = VOCAB) -> torch.Tensor:
@@ -740,7 +707,7 @@ def test_run_resumed_from_your_checkpoint_equals_the_uninterrupted_run(impl, ref
     batches.set_state(checkpoint["rng"]["generator"])
     torch.set_rng_state(checkpoint["rng"]["torch"])
     impl.a5.save_checkpoint(
-        tmp_path / "yours.pt", model=model, optimizer=optimizer, step=checkpoint["step"],
+        tmp_path / "yours.pt", model=model, optimizer=StateHolder(optimizer.state_dict()), step=checkpoint["step"],
         config=impl.a5.TrainConfig(**checkpoint["train_config"]), history=impl.a5.TrainHistory.from_dict(checkpoint["history"]),
         generator=batches, extra=checkpoint["extra"],
     )
@@ -887,7 +854,9 @@ def test_run_resumed_through_your_load_equals_the_uninterrupted_run(impl, ref, s
     torch.manual_seed(999)  # the restored RNG state must come from the checkpoint
     model = make_model(183)
     optimizer = ref.a5.AdamW(ref.a5.optimizer_param_groups(model, config.weight_decay), betas=(config.beta1, config.beta2))
-    checkpoint = impl.a5.load_checkpoint(tmp_path / "ckpt.pt", model, optimizer)
+    restored = StateHolder()
+    checkpoint = impl.a5.load_checkpoint(tmp_path / "ckpt.pt", model, restored)
+    optimizer.load_state_dict(restored.state)
     batches = torch.Generator()
     batches.set_state(checkpoint["rng"]["generator"])
     torch.set_rng_state(checkpoint["rng"]["torch"])
@@ -928,24 +897,8 @@ def test_estimate_loss_turns_dropout_off(impl, ref):
     assert_true(model.training, "the model is in eval mode after estimate_loss, having come in train mode", hint="restore the mode with model.train(was_training)")
 
 
-class ModelBroke(Exception):
-    """The error FailsOnSecondCall raises (its own class, so a stub's NotImplementedError is not mistaken for it)."""
 
 
-class FailsOnSecondCall(nn.Module):
-    """Predicts uniformly, and raises on its second call, as a bug in a model would."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=5, block_size=16)
-        self.unused = nn.Parameter(torch.zeros(1))
-        self.calls = 0
-
-    def forward(self, ids, targets=None):
-        self.calls += 1
-        if self.calls == 2:
-            raise ModelBroke("the model broke on its second batch")
-        return torch.zeros(*ids.shape, 5) + 0 * self.unused, None
 
 
 @pytest.mark.task5_9
@@ -959,17 +912,6 @@ def test_estimate_loss_restores_the_mode_when_interrupted(impl):
     assert_true(torch.is_grad_enabled(), "gradients are still disabled after estimate_loss was interrupted", hint="use torch.no_grad() as a with block, so it ends with the error")
 
 
-class RecordsDevice(nn.Module):
-    """Predicts uniformly on the ids' device, and records that device."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=5, block_size=16)
-        self.devices: list[str] = []
-
-    def forward(self, ids, targets=None):
-        self.devices.append(ids.device.type)
-        return torch.zeros(*ids.shape, 5, device=ids.device), None
 
 
 @pytest.mark.task5_9

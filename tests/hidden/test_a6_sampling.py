@@ -19,13 +19,12 @@ in another order or precision keeps the same tokens.
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
-from torch import nn
 
 from grader.testing import assert_dtype, assert_raises, assert_shape, assert_true
+from tests.stand_ins import ContextLM, FailingLM, ModelFailure, SuccessorLM
 from tests.hidden.support import (
     DEVICES,
     assert_matches_reference,
@@ -77,62 +76,12 @@ def nucleus_logits(*batch_shape: int, seed: int, dtype: torch.dtype = torch.floa
 # ---------------------------------------------------------------- Test models
 
 
-class ContextLM(nn.Module):
-    """A tiny causal LM with seeded random weights: the logits at position t depend on
-    every token up to t and on their positions. It refuses contexts longer than
-    block_size and records each context it sees."""
-
-    def __init__(self, *, vocab_size: int = 11, block_size: int = 5, width: int = 8, seed: int = 0) -> None:
-        super().__init__()
-        source = generator(seed)
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=block_size)
-        self.token = nn.Parameter(torch.randn(vocab_size, width, generator=source))
-        self.position = nn.Parameter(torch.randn(block_size, width, generator=source))
-        # Scaled so the next-token distributions are neither flat nor one-hot.
-        self.head = nn.Parameter(torch.randn(width, vocab_size, generator=source) * 3 / width**0.5)
-        self.contexts: list[torch.Tensor] = []
-
-    def forward(self, ids: torch.Tensor, targets=None):
-        B, T = ids.shape
-        if T > self.config.block_size:
-            raise ValueError(f"context of {T} tokens is longer than block_size={self.config.block_size}")
-        self.contexts.append(ids.detach().cpu().clone())
-        hidden = self.token[ids] + self.position[:T]  # (B, T, width)
-        steps = torch.arange(1, T + 1, device=ids.device, dtype=hidden.dtype).view(1, T, 1)
-        hidden = hidden.cumsum(dim=1) / steps  # (B, T, width): position t averages tokens 0..t
-        return torch.tanh(hidden) @ self.head, None  # (B, T, V)
 
 
-class SuccessorLM(nn.Module):
-    """Puts its largest logit on ``(token + 1) % vocab_size`` at every position: greedy
-    generation counts up from the last token of the prompt."""
-
-    def __init__(self, *, vocab_size: int = 10, block_size: int = 4) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=block_size)
-        self.weight = nn.Parameter(torch.zeros(1))
-
-    def forward(self, ids: torch.Tensor, targets=None):
-        successor = (ids + 1) % self.config.vocab_size  # (B, T)
-        logits = nn.functional.one_hot(successor, self.config.vocab_size).float() * 5 + self.weight  # (B, T, V)
-        return logits, None
 
 
-class ModelFailure(Exception):
-    """The error FailingLM raises: no stub or library raises it, so only the model's own error matches."""
 
 
-class FailingLM(ContextLM):
-    """A ContextLM whose ``fail_on_call``-th forward call raises ``ModelFailure``."""
-
-    def __init__(self, *, fail_on_call: int) -> None:
-        super().__init__()
-        self.fail_on_call = fail_on_call
-
-    def forward(self, ids: torch.Tensor, targets=None):
-        if len(self.contexts) + 1 == self.fail_on_call:
-            raise ModelFailure("the model failed on purpose")
-        return super().forward(ids, targets)
 
 
 # ---------------------------------------------------------------- Task 6.1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,37 +17,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.testing import assert_close, assert_dtype, assert_equal, assert_raises, assert_shape, assert_true
+from tests.stand_ins import BigramLM, UniformLM
 
 # Tiny tensors: one torch thread is fastest, and immune to a busy machine.
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 
-class BigramLM(nn.Module):
-    """A tiny language model with the GPT protocol: ``model(ids) -> (logits (B, T, V), None)``."""
-
-    def __init__(self, vocab_size: int = 11, block_size: int = 8) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=block_size)
-        self.embedding = nn.Embedding(vocab_size, 16)
-        self.norm = nn.LayerNorm(16)
-        self.head = nn.Linear(16, vocab_size)
-
-    def forward(self, ids, targets=None):
-        return self.head(self.norm(self.embedding(ids))), None
 
 
-class UniformLM(nn.Module):
-    """Predicts every token with probability 1/V (all logits 0), and records how it was called."""
-
-    def __init__(self, vocab_size: int) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=64)
-        self.unused = nn.Parameter(torch.zeros(1))
-        self.calls: list[tuple[bool, bool]] = []  # (training, grad enabled) at each call
-
-    def forward(self, ids, targets=None):
-        self.calls.append((self.training, torch.is_grad_enabled()))
-        return torch.zeros(*ids.shape, self.config.vocab_size) + 0 * self.unused, None
 
 
 @pytest.fixture

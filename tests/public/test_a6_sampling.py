@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
-from torch import nn
 
 from grader.testing import assert_close, assert_dtype, assert_equal, assert_raises, assert_shape, assert_true
+from tests.stand_ins import FavouriteTokenLM
 
 # Tiny tensors: one torch thread is fastest, and immune to a busy machine.
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -17,27 +16,6 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 INF = float("inf")
 
 
-class FavouriteTokenLM(nn.Module):
-    """Puts its largest logit on one token whatever the input; refuses contexts longer than block_size.
-
-    It records the length of every context it sees and whether gradients were on.
-    """
-
-    def __init__(self, favourite: int, vocab_size: int = 10, block_size: int = 4) -> None:
-        super().__init__()
-        self.config = SimpleNamespace(vocab_size=vocab_size, block_size=block_size)
-        self.favourite = favourite
-        self.weight = nn.Parameter(torch.zeros(1))
-        self.calls: list[tuple[int, bool, bool]] = []  # (T, training, grad enabled)
-
-    def forward(self, ids, targets=None):
-        B, T = ids.shape
-        if self.config.block_size < T:
-            raise ValueError(f"context of {T} tokens is longer than block_size={self.config.block_size}")
-        self.calls.append((T, self.training, torch.is_grad_enabled()))
-        logits = torch.zeros(B, T, self.config.vocab_size) + self.weight
-        logits[:, :, self.favourite] = 5.0
-        return logits, None
 
 
 @pytest.fixture

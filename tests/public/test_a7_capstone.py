@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from grader.testing import assert_close, assert_equal, assert_raises, assert_shape, assert_true
+from tests.stand_ins import AttentionWeightsRecorder
 
 # Tiny tensors: one torch thread is fastest, and immune to a busy machine.
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -113,13 +114,8 @@ def test_attention_maps_are_the_weights_each_block_computes(impl, seeded):
     model = tiny_gpt(impl)
     model.train()
     ids = torch.randint(12, (2, 5), generator=torch.Generator().manual_seed(2))
-    captured = []
-
-    def capture(module, inputs, output):
-        _, weights = module.forward(inputs[0], return_weights=True)  # .forward: not through this hook again
-        captured.append(weights)
-
-    hooks = [block.attn.register_forward_hook(capture) for block in model.blocks]
+    recorder = AttentionWeightsRecorder()
+    hooks = [block.attn.register_forward_hook(recorder) for block in model.blocks]
     try:
         model.eval()
         with torch.no_grad():
@@ -129,7 +125,7 @@ def test_attention_maps_are_the_weights_each_block_computes(impl, seeded):
             hook.remove()
     model.train()
     maps = impl.a7.attention_maps(model, ids)
-    assert_close(maps, torch.stack(captured), atol=1e-6, rtol=1e-5, what="attention_maps(model, ids)", hint="feed each block's attention block.ln1(x), then move on with x = block(x)")
+    assert_close(maps, torch.stack(recorder.weights), atol=1e-6, rtol=1e-5, what="attention_maps(model, ids)", hint="feed each block's attention block.ln1(x), then move on with x = block(x)")
     assert_true(model.training, "attention_maps left the model in eval mode", hint="restore the mode it was in afterwards")
 
 
