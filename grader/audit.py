@@ -26,12 +26,8 @@ assignment on its own tasks, and that is where an entry must show.
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import json
-import multiprocessing
 import os
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +38,7 @@ from typing import Any
 
 from .catalogue import CatalogueEntry, CatalogueError, build_tree, load_catalogue
 from .course import Assignment, Course, load_course
+from .forked import run_child, worker_context
 from .leaks import hidden_test_lines
 from .paths import ASSIGNMENTS, MUTANTS, REPOSITORY, SOLUTIONS
 from .suite_run import PRELOAD, run_in_child
@@ -203,7 +200,7 @@ class _Runner:
     """Runs one job in a worker process and judges its report."""
 
     def __init__(self, scratch: Path, *, test_time_limit: float, tree_time_limit: float, hidden_lines: dict[str, str]) -> None:
-        self.context = _worker_context()
+        self.context = worker_context(PRELOAD)
         self.scratch = scratch
         self.test_time_limit = test_time_limit
         self.tree_time_limit = tree_time_limit
@@ -224,56 +221,12 @@ class _Runner:
         return judge(target, report, seconds=seconds, hidden_lines=self.hidden_lines)
 
     def _run_worker(self, tree: Path, assignment: Assignment, folder: Path) -> tuple[dict | None, str]:
-        """The worker's JSON report, or None and why there is none.
-
-        The report is written last, atomically: its presence alone says the run
-        finished, whatever exit status the fork server passes on.
-        """
-        out, log = folder / "report.json", folder / "worker.log"
-        process = self.context.Process(
-            target=run_in_child,
-            kwargs={"tree": str(tree), "assignments": [assignment.id], "out": str(out), "log": str(log), "test_time_limit": self.test_time_limit},
+        """The worker's JSON report, or None and why there is none."""
+        kwargs = {"tree": str(tree), "assignments": [assignment.id], "out": str(folder / "report.json"),
+                  "log": str(folder / "worker.log"), "test_time_limit": self.test_time_limit}
+        return run_child(
+            self.context, run_in_child, kwargs, out=folder / "report.json", log=folder / "worker.log", time_limit=self.tree_time_limit
         )
-        deadline = time.monotonic() + self.tree_time_limit
-        process.start()
-        process.join(self.tree_time_limit)
-        # Under load CPython's fork server can lose a child's exit status and report 255 at once,
-        # while the child still runs (python/cpython#140867): then wait for the child itself.
-        while process.exitcode == _STATUS_LOST and _exists(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if process.is_alive() or (process.exitcode == _STATUS_LOST and _exists(process.pid)):
-            # The worker leads its own session: the group holds whatever it started.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.join()
-            return None, f"the worker ran longer than {self.tree_time_limit:g} s and was stopped"
-        if out.is_file():
-            return json.loads(out.read_text(encoding="utf-8")), ""
-        output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-        last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
-        return None, f"the worker failed (exit {process.exitcode}) before writing its report: {last[0]}"
-
-
-_STATUS_LOST = 255
-"""The exit status multiprocessing's fork server reports when it could not pass a child's on."""
-
-
-def _exists(pid: int) -> bool:
-    """True while a process ``pid`` exists (the fork server reaps its children, so no zombies linger)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Fork workers from a server that has torch and pytest imported ("forkserver"), where the OS has one."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
-    return context
 
 
 def judge(target: AuditTarget, report: dict[str, Any], *, seconds: float, hidden_lines: dict[str, str]) -> AuditRow:
