@@ -1,0 +1,1 @@
+"""Assignment 2: token embeddings and positional encodings."""

@@ -1,0 +1,1 @@
+"""Assignment 5: the training loop: batches, loss, schedule, clipping, AdamW and checkpoints."""

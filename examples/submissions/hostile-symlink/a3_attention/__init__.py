@@ -1,0 +1,1 @@
+"""Assignment 3: scaled dot-product attention and multi-head self-attention."""

@@ -1,0 +1,1 @@
+../../../../solutions/a3_attention/attention.py

@@ -1,0 +1,1 @@
+"""Assignment 6: turning next-token logits into text: greedy, temperature, top-k, top-p."""

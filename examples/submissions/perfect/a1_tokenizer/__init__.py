@@ -1,0 +1,1 @@
+"""Assignment 1: tokenizers, from characters to byte-level BPE."""
