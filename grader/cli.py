@@ -40,6 +40,20 @@ def _float(text: str) -> float:
     return _number(float, text)
 
 
+def _comma_list(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _positive_float(text: str) -> float:
+    value = _number(float, text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _number(kind, text: str):
     try:
         return kind(text)
@@ -152,6 +166,29 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--only", action="append", default=[], metavar="ENTRY", help="audit only this entry, e.g. a3_attention/no_scaling (repeatable)")
     audit.add_argument("--jobs", type=_positive_int, help="workers at once (default: the number of CPU cores)")
     audit.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade submissions with the hidden suites, student code isolated; grades, feedback and Gradescope files",
+        description="Grade each SUBMISSION: a folder laid out like assignments/, a zip of one, an nbgrader course "
+        "(or its submitted/ folder), or a folder of such submissions. Student code runs only in sandboxed worker "
+        "processes; the tests and the reference stay in the grader. Writes OUT/results/<student>.json, OUT/grades.csv, "
+        "OUT/feedback/<student>.md and .html, and OUT/gradescope/<student>/results.json. A rerun keeps every result "
+        "whose submission, course and options are unchanged, so an interrupted run resumes where it stopped.",
+    )
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission folders, zips, nbgrader courses, or folders of them")
+    grade.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing; earlier results there are reused)")
+    grade.add_argument("--assignments", type=_comma_list, default=[], metavar="LIST", help="grade only these assignments, comma-separated, e.g. a1,a3 (default: all)")
+    grade.add_argument("--jobs", type=_positive_int, help="submissions graded at once (default: the number of CPU cores)")
+    grade.add_argument(
+        "--isolation", choices=("auto", "sandbox", "process"), default="auto",
+        help="sandbox: bubblewrap, no network, no view of solutions or other submissions; process: limits only, "
+        "for machines without bubblewrap; auto (default): sandbox where it works, else process with a warning",
+    )
+    grade.add_argument("--regrade", action="append", default=[], metavar="STUDENT", help="grade this student again even if unchanged (repeatable)")
+    grade.add_argument("--roster", metavar="CSV", help="students of the class (column 'student', optional 'folder'); those without a submission get a row of zeros")
+    grade.add_argument("--test-time-limit", type=_positive_float, metavar="SECONDS", help="wall-clock and CPU seconds per test (default: course.toml's test_timeout_seconds)")
+    grade.add_argument("--json", action="store_true", help="print the result records as JSON instead of the table")
     return parser
 
 
@@ -234,6 +271,13 @@ def run(args: argparse.Namespace) -> int:
 
         rows = audit.main(assignments=args.assignments, mutants=args.mutants, only=args.only, jobs=args.jobs, json_output=args.json)
         return 0 if all(row.ok for row in rows) else 1
+    elif args.command == "grade":
+        from .commands import grade
+
+        grade.main(
+            submissions=args.submissions, out=args.out, assignments=args.assignments, jobs=args.jobs, isolation=args.isolation,
+            regrade=args.regrade, roster=args.roster, test_time_limit=args.test_time_limit, json_output=args.json,
+        )
     return 0
 
 

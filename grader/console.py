@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 console = Console(highlight=False)
 error_console = Console(stderr=True, highlight=False)
@@ -19,6 +19,15 @@ error_console = Console(stderr=True, highlight=False)
 def plain_output() -> bool:
     """True when live displays would garble the output (not a terminal, CI, NO_COLOR)."""
     return not console.is_terminal or bool(os.environ.get("CI")) or "NO_COLOR" in os.environ
+
+
+def print_table(table: RenderableType, *, log_width: int = 160) -> None:
+    """Print ``table`` on stdout; where stdout is no terminal (a log, a pipe), ``log_width`` characters
+    wide instead of rich's default 80, so that no column is cut."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(width=log_width, highlight=False).print(table)
 
 
 def print_error(message: str) -> None:

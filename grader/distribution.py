@@ -27,12 +27,12 @@ INSTRUCTOR_ONLY = {
     "grader/leaks.py": "the leak check compares a release with solutions/ and the hidden tests",
     "grader/commands/generate.py": "regenerates assignments/ from solutions/, which a release does not have",
     "grader/notebooks.py": "releases the source notebooks of solutions/ through nbgrader, for `course generate`",
-    # Grading (to come) runs the hidden tests against the reference: none of it may reach students.
     "grader/commands/grade*.py": "grading runs the hidden tests against the reference solutions",
     "grader/commands/audit.py": "the audit runs the hidden tests against the reference and the catalogue of mutants",
     "grader/audit.py": "the audit runs the hidden tests against the reference and the catalogue of mutants",
     "grader/catalogue.py": "builds mutants from the reference solutions",
     "grader/suite_run.py": "runs the hidden suites for the audit",
+    "grader/forked.py": "runs the child processes of the audit and of grading",
     "grader/grading/*": "grading runs the hidden tests against the reference solutions",
 }
 

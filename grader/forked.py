@@ -13,10 +13,12 @@ alone says the child finished.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +73,23 @@ def run_child(
     output = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
     last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
     return None, f"the worker failed (exit {process.exitcode}) before writing its report: {last[0]}"
+
+
+def die_with_parent() -> None:
+    """In a child: be killed when the process that started it ends (Linux; elsewhere nothing).
+
+    A child leads its own session, so a parent killed outright (SIGKILL, a
+    closed terminal) would leave it running; with this it stops too.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent ended before the call: nothing left to wait for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _exists(pid: int) -> bool:
