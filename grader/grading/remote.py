@@ -97,13 +97,13 @@ class WorkerProcess:
         """CPU seconds of the process tree at which the current test's budget runs out."""
 
     def exchange(
-        self, message: dict[str, Any], tensors: list[torch.Tensor], *, deadline: float | None
+        self, message: dict[str, Any], tensors: list[torch.Tensor], *, deadline: float | None, wall_seconds: float | None = None
     ) -> tuple[dict[str, Any], list[torch.Tensor]]:
         """Send ``message`` and wait for the answer until ``deadline`` (time.monotonic()) or ``cpu_budget``
         CPU seconds of the worker's processes; the worker is killed when either runs out."""
         if deadline is not None and time.monotonic() > deadline:
             self.kill()
-            raise TestTimeLimitExceeded("the test ran longer than its time limit (an endless loop, or waiting forever?)")
+            raise _out_of_time(wall_seconds)
         try:
             send_message(self.requests, message, tensors)
         except OSError as error:
@@ -112,7 +112,7 @@ class WorkerProcess:
         def read(fd: int, size: int) -> bytes:
             data = b""
             while len(data) < size:
-                self._wait_readable(fd, deadline)
+                self._wait_readable(fd, deadline, wall_seconds)
                 chunk = os.read(fd, min(size - len(data), 2**20))
                 if not chunk:
                     raise self._lost("it ended while running your code")
@@ -134,14 +134,14 @@ class WorkerProcess:
         self.cpu_budget = budget
         self.cpu_ceiling = self.cpu_seconds() + budget if budget is not None else None
 
-    def _wait_readable(self, fd: int, deadline: float | None) -> None:
+    def _wait_readable(self, fd: int, deadline: float | None, wall_seconds: float | None) -> None:
         while True:
             timeout = 0.25
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.kill()
-                    raise TestTimeLimitExceeded("the test ran longer than its time limit (an endless loop, or waiting forever?)")
+                    raise _out_of_time(wall_seconds)
                 timeout = min(timeout, left)
             readable, _, _ = select.select([fd], [], [], timeout)
             if readable:
@@ -165,6 +165,11 @@ class WorkerProcess:
         return total / ticks
 
     def _lost(self, what: str) -> WorkerLost:
+        # A worker that closed its pipe is ending on its own: its own exit status says more than our SIGKILL would.
+        try:
+            self.process.wait(timeout=_EXIT_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
         status = self.kill()
         reason = _describe_status(status)
         return WorkerLost(f"the worker process running the submission's code stopped: {what}{reason}")
@@ -190,6 +195,17 @@ class WorkerProcess:
         return status
 
 
+WORKER_START_SECONDS = 120.0
+"""How long a new worker may take to start and answer (Python and torch imported), on a loaded machine."""
+_EXIT_GRACE_SECONDS = 1.0
+"""How long a worker that closed its pipe gets to exit by itself before it is killed."""
+
+
+def _out_of_time(wall_seconds: float | None) -> TestTimeLimitExceeded:
+    limit = f" of {wall_seconds:g} s" if wall_seconds is not None else ""
+    return TestTimeLimitExceeded(f"the test ran longer than its time limit{limit} (an endless loop, or waiting forever?)")
+
+
 class Session:
     """The trusted side of one submission's worker: requests, shared objects, restarts, limits."""
 
@@ -205,6 +221,7 @@ class Session:
         self.modules = {record.id: record.module for record in course.assignments if record.module is not None}
         self.worker: WorkerProcess | None = None
         self.deadline: float | None = None
+        self.wall_seconds: float | None = None
         self.cpu_budget: float | None = None
         self.starts = 0
         """How many workers were started (1 + restarts)."""
@@ -214,6 +231,7 @@ class Session:
     def begin_test(self, *, wall_seconds: float | None, cpu_seconds: float | None) -> None:
         """Start a test's limits; shared objects of the previous test are forgotten on both sides."""
         self.deadline = time.monotonic() + wall_seconds if wall_seconds is not None else None
+        self.wall_seconds = wall_seconds
         self.cpu_budget = cpu_seconds
         self.peer.reset()
         if self.worker is not None and self.worker.alive:
@@ -247,8 +265,17 @@ class Session:
                 )
 
             self.worker = WorkerProcess(plan_for)
-            self.worker.limit_cpu(self.cpu_budget)
             self.starts += 1
+            # Starting Python and importing torch is the grader's time, not the test's: wait for the
+            # worker's first answer outside the test's limits, then move its deadline by as much.
+            started = time.monotonic()
+            try:
+                self.worker.exchange({"op": "reset"}, [], deadline=started + WORKER_START_SECONDS)
+            except TestTimeLimitExceeded:
+                raise WorkerLost(f"the worker process did not start within {WORKER_START_SECONDS:g} s") from None
+            if self.deadline is not None:
+                self.deadline += time.monotonic() - started
+            self.worker.limit_cpu(self.cpu_budget)
         return self.worker
 
     # ------------------------------------------------------------ requests
@@ -295,7 +322,7 @@ class Session:
 
     def _exchange(self, message: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> tuple[dict[str, Any], list[torch.Tensor]]:
         worker = self._worker()
-        return worker.exchange(message, tensors or [], deadline=self.deadline)
+        return worker.exchange(message, tensors or [], deadline=self.deadline, wall_seconds=self.wall_seconds)
 
     def _bridge(self, result: Any, outputs: list[int]) -> Any:
         """``result`` with the worker's outputs attached to this side's autograd graph (see ``_Bridge``)."""
