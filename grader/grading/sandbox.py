@@ -32,10 +32,12 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import site
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,13 +226,32 @@ def apply_limits(plan: LaunchPlan) -> None:
         (plan.cgroup / "cgroup.procs").write_text("0")
 
 
-def remove_cgroup(cgroup: Path | None) -> None:
-    """Remove a worker's cgroup once its processes are gone (the kernel refuses while any is left)."""
-    if cgroup is not None:
+def remove_cgroup(cgroup: Path | None, *, patience: float = 5.0) -> None:
+    """Kill whatever is still in a worker's cgroup, then remove it (the kernel refuses while a process is left).
+
+    The group's processes include any that left the worker's process group
+    (a ``setsid`` in the student's code) and the sandbox's inner processes,
+    which end a moment after the outer bwrap; ``patience`` seconds are given
+    for them to go.
+    """
+    if cgroup is None:
+        return
+    deadline = time.monotonic() + patience
+    while True:
+        for pid in _read(cgroup / "cgroup.procs").split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
         try:
             cgroup.rmdir()
+            return
+        except FileNotFoundError:
+            return
         except OSError:
-            pass
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
 
 
 def _namespace_flags() -> list[str]:

@@ -230,7 +230,8 @@ class Peer:
             tensors.append(torch.from_numpy(np.ascontiguousarray(value)).clone())
             return ["ndarray", len(tensors) - 1, str(value.dtype)]
         if isinstance(value, np.generic):
-            return ["npscalar", str(value.dtype), value.item()]
+            item = value.item()
+            return ["npscalar", str(value.dtype), ["complex", item.real, item.imag] if isinstance(item, complex) else item]
         if isinstance(value, torch.dtype):
             return ["dtype", str(value).removeprefix("torch.")]
         if isinstance(value, torch.device):
@@ -282,8 +283,9 @@ class Peer:
         tensors.append(tensor.detach().clone() if tensor.device.type != "meta" else tensor.detach())
         data_index = len(tensors) - 1
         grad_index = -1
-        if tensor.grad is not None:
-            tensors.append(tensor.grad.detach().clone())
+        grad = tensor.grad if tensor.is_leaf else None  # torch warns on .grad of a non-leaf, which has none
+        if grad is not None:
+            tensors.append(grad.detach().clone())
             grad_index = len(tensors) - 1
         bridged = tensor.requires_grad and tensor.grad_fn is not None
         return data_index, grad_index, bool(tensor.requires_grad), isinstance(tensor, torch.nn.Parameter), bridged
@@ -291,8 +293,13 @@ class Peer:
     def _dict_contents(self, value: dict, tensors: list[torch.Tensor]) -> tuple:
         kind = _DICT_KINDS[type(value)]
         factory = None
-        if kind == "defaultdict":
+        if kind == "defaultdict" and value.default_factory is not None:
             factory = next((name for name, made in _DEFAULT_FACTORIES.items() if made is value.default_factory), None)
+            if factory is None:
+                raise NotShareable(
+                    f"cannot share a defaultdict whose default is {value.default_factory!r}: "
+                    f"only {', '.join(_DEFAULT_FACTORIES)} are rebuilt on the other side"
+                )
         items = [[self.encode(key, tensors), self.encode(item, tensors)] for key, item in value.items()]
         return kind, factory, items
 
@@ -352,7 +359,7 @@ class Peer:
         if tag == "ndarray":
             return _tensor_at(tensors, node[1]).numpy().astype(np.dtype(node[2]), copy=False)
         if tag == "npscalar":
-            return np.dtype(node[1]).type(node[2])
+            return _numpy_scalar(node[1], node[2])
         if tag == "dtype":
             dtype = getattr(torch, str(node[1]), None)
             if not isinstance(dtype, torch.dtype):
@@ -489,7 +496,7 @@ class Peer:
         the objects a container holds (references, so that none is freed and its id reused)."""
         value, kind = self.objects[wire_id], self.kinds[wire_id]
         if kind == "tensor":
-            grad = value.grad
+            grad = value.grad if value.is_leaf else None
             return (grad, (value._version, value.requires_grad, grad._version if grad is not None else None, value.shape, value.dtype))
         if kind == "generator":
             return bytes(value.get_state().numpy())
@@ -513,6 +520,21 @@ class Peer:
 def _plain(value: Any) -> Any:
     """A subclass of a primitive (an IntEnum, a str subclass) as its primitive value."""
     return next(kind(value) for kind in (bool, int, float, str, bytes) if isinstance(value, kind))
+
+
+def _numpy_scalar(dtype_name: Any, value: Any) -> np.generic:
+    """A numpy scalar of a numeric dtype (bool, integers, floats, complex) from its JSON value."""
+    try:
+        dtype = np.dtype(str(dtype_name))
+    except TypeError:
+        raise WireError(f"unknown numpy dtype {dtype_name!r}") from None
+    if dtype.kind not in "biufc":
+        raise WireError(f"numpy scalars of dtype {dtype} do not cross")
+    if isinstance(value, list) and len(value) == 3 and value[0] == "complex":
+        value = complex(value[1], value[2])
+    if not isinstance(value, (bool, int, float, complex)):
+        raise WireError(f"bad numpy scalar value {value!r}")
+    return dtype.type(value)
 
 
 def _new_dict(kind: Any, factory: Any) -> dict:
