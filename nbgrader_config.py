@@ -29,6 +29,11 @@ What nbgrader would get wrong in this layout, and the setting that stops it:
   button would copy the reference .py files: release with the commands above.
 - Its default cell timeout (30 s) would cut a7's training cells short during
   autograde and validate; a cell may run for 10 minutes.
+- Its autograde would score each check cell all or nothing on the public
+  tests, where ``course grade`` scores the public and hidden tests with
+  partial credit. The variable set below makes every check cell of a kernel
+  nbgrader starts grade as ``course grade`` does and return the points,
+  which nbgrader takes as the cell's partial credit (grader/notebook.py).
 - The gradebook is nbgrader's default, gradebook.db at the repository root.
   It holds students' grades: never commit it. nbgrader creates it by running
   ``alembic``, so the virtual environment's bin/ must be on PATH.
@@ -54,6 +59,9 @@ def python_files(assignment_id):
         if name.endswith(".py")
     )
 
+
+# Inherited by the kernels nbgrader starts (autograde, validate): check cells grade with the hidden suites.
+os.environ["COURSE_NOTEBOOK_GRADING"] = "1"
 
 course = load_course()
 c = get_config()  # noqa: F821 (traitlets puts get_config into this file's namespace)

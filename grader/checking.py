@@ -82,6 +82,17 @@ class TaskStatus(str, enum.Enum):
     ERROR = "error"
 
 
+def earned_points(points: float, passed: int, total: int) -> float:
+    """What a task earns: its points times the share of its tests that passed; 0 when none ran.
+
+    ``course grade`` and the notebooks' check cells under nbgrader both score this way, so they agree.
+
+    >>> earned_points(3, 2, 3)
+    2.0
+    """
+    return points * passed / total if total else 0.0
+
+
 @dataclass(frozen=True)
 class TaskResult:
     """The outcome of one task's tests."""

@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--regrade", action="append", default=[], metavar="STUDENT", help="grade this student again even if unchanged (repeatable)")
     grade.add_argument("--roster", metavar="CSV", help="students of the class (column 'student', optional 'folder'); those without a submission get a row of zeros")
     grade.add_argument("--test-time-limit", type=_positive_float, metavar="SECONDS", help="wall-clock and CPU seconds per test (default: course.toml's test_timeout_seconds)")
+    grade.add_argument(
+        "--nbgrader", metavar="COURSE_ROOT",
+        help="also write the points into the gradebook of this nbgrader course folder (after `nbgrader autograde`, "
+        "before `nbgrader export`)",
+    )
     grade.add_argument("--json", action="store_true", help="print the result records as JSON instead of the table")
     return parser
 
@@ -276,7 +281,8 @@ def run(args: argparse.Namespace) -> int:
 
         grade.main(
             submissions=args.submissions, out=args.out, assignments=args.assignments, jobs=args.jobs, isolation=args.isolation,
-            regrade=args.regrade, roster=args.roster, test_time_limit=args.test_time_limit, json_output=args.json,
+            regrade=args.regrade, roster=args.roster, test_time_limit=args.test_time_limit, nbgrader=args.nbgrader,
+            json_output=args.json,
         )
     return 0
 

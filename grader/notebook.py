@@ -12,16 +12,23 @@ changed (see ``grader.checking``).
 
 nbgrader gives 0 points to a test cell that writes anything to stderr, so
 ``check_task`` writes its report to stdout only and never lets a warning out.
+Under nbgrader's autograde it grades with the hidden suites too and returns
+the points earned, which nbgrader takes as partial credit (see ``check_task``).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from .checking import TaskResult, TaskStatus, run_checks
+from .checking import GRADING_SUITES, TaskResult, TaskStatus, earned_points, run_checks
 from .course import Course, load_course
 from .errors import CourseError
 from .implementation import Implementation, reload_if_changed
+from .paths import HIDDEN_TESTS
+
+GRADING_VARIABLE = "COURSE_NOTEBOOK_GRADING"
+"""Set to ``1`` by nbgrader_config.py: check cells then grade with the hidden suites and return points."""
 
 
 def workspace() -> Implementation:
@@ -60,7 +67,7 @@ def find_tree(folder: Path, *, course: Course) -> Path:
     )
 
 
-def check_task(task_id: str, *, tests_dir: str | Path | None = None) -> None:
+def check_task(task_id: str, *, tests_dir: str | Path | None = None) -> float | None:
     """Run the public tests of one task on ``workspace()`` and print a short report.
 
     The report goes to stdout, e.g.::
@@ -71,18 +78,39 @@ def check_task(task_id: str, *, tests_dir: str | Path | None = None) -> None:
 
     ``tests_dir`` replaces the public suite (for the tool's own tests).
 
+    Under nbgrader (``nbgrader autograde`` or ``validate`` run from the course
+    root, whose nbgrader_config.py sets ``COURSE_NOTEBOOK_GRADING=1``), the task
+    is graded as ``course grade`` grades it: the public and the hidden suites
+    run, nothing is raised, and the points earned (``points * passed / total``)
+    are returned, which nbgrader takes as the cell's partial credit.
+
+    Returns:
+        The points earned when grading, else None.
+
     Raises:
-        AssertionError: the task did not pass; the message is the report.
-        CourseError: an unknown task id, or one graded by hand.
+        AssertionError: the task did not pass (not when grading); the message is the report.
+        CourseError: an unknown task id, one graded by hand, or grading without the hidden suites.
     """
     course = load_course()
     root = find_tree(Path.cwd(), course=course)
-    report = run_checks(root, tasks=[str(task_id)], course=course, suites=[tests_dir] if tests_dir is not None else None)
+    grading = os.environ.get(GRADING_VARIABLE) == "1"
+    if tests_dir is not None:
+        suites = [tests_dir]
+    elif grading:
+        if not HIDDEN_TESTS.is_dir():
+            raise CourseError(f"{GRADING_VARIABLE}=1, but this copy of the course has no hidden suites to grade with ({HIDDEN_TESTS})")
+        suites = list(GRADING_SUITES)
+    else:
+        suites = None
+    report = run_checks(root, tasks=[str(task_id)], course=course, suites=suites)
     lines = [line for result in report.results for line in describe(result)]
     text = "\n".join(lines)
     print(text, flush=True)
+    if grading:
+        return round(sum(earned_points(result.task.points, result.passed, result.total) for result in report.results), 4)
     if not report.all_passed:
         raise AssertionError(text)
+    return None
 
 
 def describe(result: TaskResult) -> list[str]:

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..console import console, error_console, plain_output, print_table
 from ..course import Course, load_course
 from ..grading.grade import grade_all
+from ..grading.gradebook import gradebook_path, write_gradebook
 from ..grading.reports import format_points, summary_table
 from ..grading.results import SubmissionResult
 from ..grading.sandbox import choose_isolation
@@ -34,17 +35,24 @@ def main(
     regrade: Sequence[str] = (),
     roster: str | Path | None = None,
     test_time_limit: float | None = None,
+    nbgrader: str | Path | None = None,
     json_output: bool = False,
     course: Course | None = None,
 ) -> list[SubmissionResult]:
     """Grade ``submissions`` into ``out`` (see grader/grading/grade.py) and print the grades; returns the results.
 
+    With ``nbgrader`` (an nbgrader course folder), the points are also written
+    into its gradebook (grader/grading/gradebook.py).
+
     Raises:
         SubmissionError: no submission found, a bad roster, an unknown ``regrade`` student.
         SandboxError: ``isolation="sandbox"`` where bubblewrap cannot run.
+        GradebookError: ``nbgrader`` holds no gradebook, or one of another course.
         CourseError: an unknown assignment.
     """
     course = course if course is not None else load_course()
+    if nbgrader is not None:
+        gradebook_path(nbgrader)  # before grading, so a wrong folder costs nothing
     level = choose_isolation(isolation)
     if level.level != "sandbox":
         notes = "; ".join(level.notes)
@@ -55,6 +63,8 @@ def main(
     }
     if json_output:
         results = grade_all(submissions, **options)
+        if nbgrader is not None:
+            write_gradebook(results, course_root=nbgrader, course=course)
         print(json.dumps([result.to_json() for result in results], indent=2))
         return results
     results = _grade_with_progress(submissions, options, heading=f"into {out} (isolation: {level.level})")
@@ -65,6 +75,12 @@ def main(
         for assignment in result.assignments:
             for problem in assignment.problems:
                 console.print(f"[bold red]{escape(result.student)}[/] {assignment.id}: {escape(problem)}", soft_wrap=True)
+    if nbgrader is not None:
+        written = write_gradebook(results, course_root=nbgrader, course=course)
+        console.print(
+            f"nbgrader gradebook {written.path}: {written.cells} check cells of {written.submissions} submissions scored "
+            f"({written.added} submissions new to it); `nbgrader export` there gives the final grades"
+        )
     out = Path(out)
     console.print(f"Results in {out / 'results'}, grades in {out / 'grades.csv'}, feedback in {out / 'feedback'}, Gradescope files in {out / 'gradescope'}")
     return results

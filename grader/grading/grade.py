@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_json
-from ..checking import GRADING_SUITES, run_checks
+from ..checking import GRADING_SUITES, earned_points, run_checks
 from ..course import Assignment, Course, Task, load_course
 from ..errors import CourseError
 from ..forked import die_with_parent, run_child, worker_context
@@ -345,7 +345,7 @@ def _graded(task: Task, report: dict[str, Any]) -> TaskOutcome:
         if test["task"] == task.id
     )
     passed, total = int(found["passed"]), int(found["total"])
-    points = round(task.points * passed / total, 4) if total else 0.0
+    points = round(earned_points(task.points, passed, total), 4)
     return TaskOutcome(
         id=task.id, name=task.name, status=found["status"], points=points, max_points=task.points, passed=passed,
         total=total, message=found["message"], hint=found["hint"], tests=tests,

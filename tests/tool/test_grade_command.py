@@ -83,6 +83,7 @@ def test_json_output_is_the_records_written(tmp_path):
         (["examples/submissions", "--out", "{tmp}/out", "--regrade", "mallory"], "--regrade names no student of this class: mallory"),
         (["examples/submissions", "--out", "{tmp}/out", "--assignments", "a9"], "unknown assignment 'a9'"),
         (["examples/submissions", "--out", "{tmp}/out", "--roster", "{tmp}/missing.csv"], "missing.csv"),
+        (["examples/submissions", "--out", "{tmp}/out", "--nbgrader", "{tmp}"], "no nbgrader gradebook at"),
     ],
 )
 def test_bad_input_is_one_clear_error_and_writes_nothing(tmp_path, arguments, message):

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from grader.course import load_course
 from grader.errors import CourseError
 from grader.implementation import KNOWN_TREES
 from grader.paths import REPOSITORY
@@ -91,6 +92,19 @@ def test_check_task_prints_a_pass_and_raises_with_the_hint_on_a_failure(tree, su
     assert "softmax(zeros(4)) = [0.0, 0.0, 0.0, 0.0], expected four times 0.25" in report
     assert "Hint: divide by the sum" in report
     assert capsys.readouterr().err == ""
+
+
+def test_check_task_under_nbgrader_returns_the_points_earned_and_never_raises(tree, suite, monkeypatch, capsys):
+    """With COURSE_NOTEBOOK_GRADING=1 (nbgrader's kernels), does check_task print its report and return the task's
+    points times the share of tests passed, as nbgrader's partial credit, instead of raising?"""
+    monkeypatch.chdir(tree / "a3_attention")
+    monkeypatch.setenv("COURSE_NOTEBOOK_GRADING", "1")
+    points = {task.id: task.points for assignment in load_course().assignments for task in assignment.tasks}
+    assert check_task("3.1", tests_dir=suite) == points["3.1"]
+    assert check_task("3.2", tests_dir=suite) == 0
+    output = capsys.readouterr()
+    assert "Task 3.1 causal_mask: passed" in output.out and "Task 3.2 softmax: NOT STARTED" in output.out
+    assert output.err == ""
 
 
 def test_check_task_of_a_written_answer_is_refused(tree, suite, monkeypatch):

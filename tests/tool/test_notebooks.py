@@ -51,10 +51,13 @@ def assignment_of(relative: str, course):
 
 
 def load_nbgrader_config():
-    """The repository's nbgrader_config.py, read as nbgrader reads it."""
+    """The repository's nbgrader_config.py, read as nbgrader reads it; the variable it sets for nbgrader's
+    kernels is taken back, so that it does not reach the kernels and check cells of the other tests."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COURSE_NOTEBOOK_GRADING", raising=False)
+        return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
 
 
 def test_every_assignment_has_its_source_notebook(course):
