@@ -167,6 +167,27 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--jobs", type=_positive_int, help="workers at once (default: the number of CPU cores)")
     audit.add_argument("--json", action="store_true", help="print the verdicts as JSON")
 
+    compare = commands.add_parser(
+        "compare",
+        help="self-learners: run the public and hidden tests and show each failed task beside the reference",
+        description="Run the public and hidden tests on your code (full repository only: needs solutions/ and tests/hidden/). "
+        "For each failed task: its first failing comparison side by side with the reference (shapes, dtypes, max error and "
+        "where, a small window of both values), the hint, and the `course solution` command that prints the reference code. "
+        "Exit status 0 only when every task passes.",
+    )
+    compare.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to compare, e.g. a3 or a3_attention (default: all)")
+    compare.add_argument("--impl", default="assignments", help="the code to compare: 'assignments' (default), 'solutions' or a folder laid out like them")
+    compare.add_argument("--json", action="store_true", help="print the results and the side-by-side values as JSON")
+
+    solution = commands.add_parser(
+        "solution",
+        help="self-learners: print the reference code of one task (asks first)",
+        description="Print the reference code of TASK from solutions/ (full repository only). Asks for confirmation the first "
+        "time for each task and remembers a yes in .course/solutions-shown.json. A written-answer task points to the solution notebook.",
+    )
+    solution.add_argument("task", metavar="TASK", help="task id, e.g. 3.2")
+    solution.add_argument("--yes", action="store_true", help="show it without asking (for scripts; the consent is remembered)")
+
     grade = commands.add_parser(
         "grade",
         help="grade submissions with the hidden suites, student code isolated; grades, feedback and Gradescope files",
@@ -276,6 +297,15 @@ def run(args: argparse.Namespace) -> int:
 
         rows = audit.main(assignments=args.assignments, mutants=args.mutants, only=args.only, jobs=args.jobs, json_output=args.json)
         return 0 if all(row.ok for row in rows) else 1
+    elif args.command == "compare":
+        from .commands import compare
+
+        report = compare.main(assignments=args.assignments, impl=args.impl, json_output=args.json)
+        return 0 if report.all_passed else 1
+    elif args.command == "solution":
+        from .commands import solution
+
+        return 0 if solution.main(task=args.task, yes=args.yes) is not None else 1
     elif args.command == "grade":
         from .commands import grade
 

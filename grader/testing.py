@@ -24,14 +24,20 @@ Example::
 
     assert_close(impl.a3.softmax(x), torch.softmax(x, dim=-1), atol=1e-6, rtol=1e-5,
                  what="softmax(x)", hint="subtract the row maximum before exp")
+
+A tool that may show expected values (``course compare``, for self-learners
+who have the reference anyway) gets both values of each failed
+``assert_close`` or ``assert_equal`` as a ``Difference``, through
+``recording_differences``; the messages themselves stay as they are.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import torch
@@ -48,6 +54,64 @@ def failure_message(summary: str, details: Sequence[str] = (), hint: str | None 
     if hint:
         lines.append(HINT_PREFIX + hint)
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A comparison that failed, with both of its values: what ``course compare`` shows side by side.
+
+    Failure messages of the hidden suites never carry the expected value; a
+    Difference does, so it reaches only code that asked for it with
+    ``recording_differences``.
+    """
+
+    what: str
+    """What was compared, as the test named it, e.g. ``"softmax(x)"``."""
+    actual: Any
+    """The value under test (the student's), as the test passed it."""
+    expected: Any
+    """The value it had to match (the reference's, or a known answer), as the test passed it."""
+    message: str
+    """The failure message the comparison raised, exactly as the test's failure carries it."""
+    atol: float | None = None
+    """The absolute tolerance of ``assert_close``; None for an exact comparison (``assert_equal``)."""
+    rtol: float | None = None
+    """The relative tolerance of ``assert_close``; None for an exact comparison."""
+    equal_nan: bool = False
+    """Whether NaN on both sides counted as equal (``assert_close``'s ``equal_nan``)."""
+
+
+# Who receives the Difference of each failed comparison (see recording_differences); None: nobody.
+_difference_recorder: Callable[[Difference], None] | None = None
+
+
+@contextmanager
+def recording_differences(record: Callable[[Difference], None]) -> Iterator[None]:
+    """Call ``record`` with a ``Difference`` for each ``assert_close`` and ``assert_equal`` that fails inside the block.
+
+    The comparison still raises as usual; recorders do not nest (the inner one
+    replaces the outer one until its block ends).
+
+    >>> seen = []
+    >>> with recording_differences(seen.append):
+    ...     try:
+    ...         assert_equal(2, 3, what="1 + 1")
+    ...     except AssertionError:
+    ...         pass
+    >>> seen[0].actual, seen[0].expected
+    (2, 3)
+    """
+    global _difference_recorder
+    previous, _difference_recorder = _difference_recorder, record
+    try:
+        yield
+    finally:
+        _difference_recorder = previous
+
+
+def _record_difference(difference: Difference) -> None:
+    if _difference_recorder is not None:
+        _difference_recorder(difference)
 
 
 def fail(summary: str, *details: str, hint: str | None = None) -> NoReturn:
@@ -118,6 +182,17 @@ def assert_close(
     A shape mismatch fails first, with both shapes.
     """
     __tracebackhide__ = True
+    try:
+        _assert_close(actual, expected, atol=atol, rtol=rtol, what=what, hint=hint, equal_nan=equal_nan, show_expected=show_expected)
+    except AssertionError as failure:
+        _record_difference(Difference(what, actual, expected, str(failure), atol=atol, rtol=rtol, equal_nan=equal_nan))
+        raise
+
+
+def _assert_close(
+    actual: Any, expected: Any, *, atol: float, rtol: float, what: str, hint: str | None, equal_nan: bool, show_expected: bool
+) -> None:
+    __tracebackhide__ = True
     # Plain numbers become float64 tensors: torch's default float32 would round them first.
     actual_tensor = _as_tensor(actual, what=what, hint=hint, dtype=torch.float64)
     expected_tensor = _as_tensor(expected, what=f"{what} (the expected value)", hint=None, dtype=torch.float64)
@@ -151,6 +226,15 @@ def assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None = No
     ``show_expected=False`` it names the difference by position and the
     student's value only (lengths and key names are still shown).
     """
+    __tracebackhide__ = True
+    try:
+        _assert_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
+    except AssertionError as failure:
+        _record_difference(Difference(what, actual, expected, str(failure)))
+        raise
+
+
+def _assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None, show_expected: bool) -> None:
     __tracebackhide__ = True
     if isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor):
         _assert_tensors_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
