@@ -188,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
     solution.add_argument("task", metavar="TASK", help="task id, e.g. 3.2")
     solution.add_argument("--yes", action="store_true", help="show it without asking (for scripts; the consent is remembered)")
 
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="build the Gradescope autograder zip: setup.sh, run_autograder, and the suites and reference of the assignments it grades",
+        description="Write a Gradescope autograder bundle: setup.sh (builds the image: torch's CPU build, this course, bubblewrap), "
+        "run_autograder (grades /autograder/submission with `course grade` and writes /autograder/results/results.json, hidden "
+        "tests visible after publication), and only the files grading reads.",
+    )
+    gradescope.add_argument("--out", required=True, metavar="ZIP", help="the zip to write (replaced if it exists), e.g. autograder.zip")
+    gradescope.add_argument(
+        "--assignments", type=_comma_list, default=[], metavar="LIST",
+        help="the assignments it grades, comma-separated, e.g. a2 (default: every assignment with code; usually one per Gradescope assignment)",
+    )
+
     grade = commands.add_parser(
         "grade",
         help="grade submissions with the hidden suites, student code isolated; grades, feedback and Gradescope files",
@@ -306,6 +319,10 @@ def run(args: argparse.Namespace) -> int:
         from .commands import solution
 
         return 0 if solution.main(task=args.task, yes=args.yes) is not None else 1
+    elif args.command == "gradescope":
+        from .commands import gradescope
+
+        gradescope.main(out=args.out, assignments=args.assignments)
     elif args.command == "grade":
         from .commands import grade
 
