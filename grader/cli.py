@@ -179,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--impl", default="assignments", help="the code to compare: 'assignments' (default), 'solutions' or a folder laid out like them")
     compare.add_argument("--json", action="store_true", help="print the results and the side-by-side values as JSON")
 
+    similarity = commands.add_parser(
+        "similarity",
+        help="find pairs of submissions whose code is suspiciously alike: a ranked table and a side-by-side HTML page",
+        description="Compare the code module of each assignment between every two SUBMISSIONs, MOSS-style: names the "
+        "student chose, comments, docstrings, layout and the order of functions are ignored. The stub never counts, and "
+        "code that is the reference solution is reported per student, not as a pair. Prints the ranked pairs; writes "
+        "OUT/similarity.html (each pair side by side, matched regions coloured) and OUT/similarity.json. Student code is "
+        "only read, never run.",
+    )
+    similarity.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submission folders, zips, nbgrader courses, or folders of them")
+    similarity.add_argument("--out", required=True, metavar="DIR", help="folder for similarity.html and similarity.json (made if missing)")
+    similarity.add_argument("--assignments", type=_comma_list, default=[], metavar="LIST", help="compare only these assignments, comma-separated, e.g. a1,a3 (default: all with code)")
+    similarity.add_argument("--threshold", type=_float, default=0.5, metavar="SHARE", help="list pairs when at least this share (0 to 1) of the smaller submission's code is in the other's (default: 0.5)")
+    similarity.add_argument("--top", type=_positive_int, default=50, metavar="N", help="list at most N pairs, most alike first (default: 50)")
+    similarity.add_argument("--common", type=_positive_int, default=10, metavar="N", help="ignore code that more than N submissions of an assignment share, like MOSS's -m (default: 10)")
+    similarity.add_argument("--json", action="store_true", help="print the report as JSON instead of the tables")
+
     solution = commands.add_parser(
         "solution",
         help="self-learners: print the reference code of one task (asks first)",
@@ -315,6 +332,13 @@ def run(args: argparse.Namespace) -> int:
 
         report = compare.main(assignments=args.assignments, impl=args.impl, json_output=args.json)
         return 0 if report.all_passed else 1
+    elif args.command == "similarity":
+        from .commands import similarity
+
+        similarity.main(
+            submissions=args.submissions, out=args.out, assignments=args.assignments, threshold=args.threshold,
+            top=args.top, common_limit=args.common, json_output=args.json,
+        )
     elif args.command == "solution":
         from .commands import solution
 

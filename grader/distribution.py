@@ -28,6 +28,7 @@ INSTRUCTOR_ONLY = {
     "grader/commands/generate.py": "regenerates assignments/ from solutions/, which a release does not have",
     "grader/notebooks.py": "releases the source notebooks of solutions/ through nbgrader, for `course generate`",
     "grader/commands/grade*.py": "grading runs the hidden tests against the reference solutions",
+    "grader/commands/similarity.py": "compares submissions with each other and with the reference solutions",
     "grader/commands/gradescope.py": "builds the Gradescope autograder bundle, which holds the reference solutions and the hidden tests",
     "grader/commands/audit.py": "the audit runs the hidden tests against the reference and the catalogue of mutants",
     "grader/audit.py": "the audit runs the hidden tests against the reference and the catalogue of mutants",
