@@ -54,6 +54,7 @@ from ..course import Assignment, Course, Task, load_course
 from ..errors import CourseError
 from ..forked import die_with_parent, run_child, worker_context
 from ..paths import REPOSITORY
+from .gradescope import bundle_files
 from .intake import Submission, SubmissionError, Unpacked, discover, unpack
 from .reports import write_reports
 from .results import AssignmentOutcome, ResultError, SubmissionResult, TaskOutcome, TestOutcome, load_result
@@ -65,8 +66,6 @@ SUBMISSION_TIME_LIMIT = 3600.0
 PRELOAD = ("torch", "torch._meta_registrations", "torch._dynamo", "numpy", "pytest", "hypothesis", "grader.grading.grade")
 """Modules the fork server imports once, before it forks a child per submission."""
 
-# What the fingerprint's grader part covers: the code that decides a score.
-_GRADING_CODE = ("course.toml", "tests/conftest.py", "tests/stand_ins.py", "tests/public", "tests/hidden", "tests/reference", "solutions", "grader")
 
 
 def grade_all(
@@ -161,18 +160,15 @@ def tool_version() -> str:
         return "unknown"
 
 
-def course_version(repository: Path = REPOSITORY) -> str:
-    """sha256 over course.toml, the suites, the reference and the grader's code: what decides a score."""
+def course_version(course: Course, repository: Path = REPOSITORY) -> str:
+    """sha256 over every file grading reads (course.toml, the suites, the reference, the grader modules it
+    imports; grader/grading/gradescope.py's ``bundle_files``): what decides a score, and nothing else."""
     digest = hashlib.sha256()
-    for relative in _GRADING_CODE:
-        path = repository / relative
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
-        for file in files:
-            if "__pycache__" in file.parts:
-                continue
-            data = file.read_bytes()
-            digest.update(f"{file.relative_to(repository).as_posix()}\0{len(data)}\0".encode())
-            digest.update(data)
+    chosen = [assignment for assignment in course.assignments if assignment.module is not None]
+    for relative, path in bundle_files(repository, chosen=chosen, course=course).items():
+        data = path.read_bytes()
+        digest.update(f"{relative}\0{len(data)}\0".encode())
+        digest.update(data)
     return digest.hexdigest()
 
 
@@ -190,7 +186,7 @@ class _Grader:
         self.scratch = scratch
         self.results = results
         self.regrade = regrade
-        self.course_version = course_version()
+        self.course_version = course_version(course)
         self.tool_version = tool_version()
         self.context = worker_context(PRELOAD)
 
@@ -248,7 +244,7 @@ class _Grader:
             "out": str(report),
             "log": str(log),
             "work": str(folder / "work"),
-            "isolation": [self.isolation.level, list(self.isolation.notes)],
+            "isolation": {"level": self.isolation.level, "notes": list(self.isolation.notes), "user": self.isolation.user},
             "test_time_limit": self.test_time_limit,
             "memory_mb": self.course.grading.memory_limit_mb,
         }
@@ -256,7 +252,7 @@ class _Grader:
 
 
 def grade_in_child(
-    *, tree: str, assignments: list[str], out: str, log: str, work: str, isolation: list[Any], test_time_limit: float, memory_mb: int
+    *, tree: str, assignments: list[str], out: str, log: str, work: str, isolation: dict[str, Any], test_time_limit: float, memory_mb: int
 ) -> None:
     """The body of a grading child (trusted): run the grading suites on ``tree`` with the student's code in
     an isolated worker, and write ``CheckReport.to_json()`` to ``out``. The child leads its own session, dies
@@ -277,7 +273,7 @@ def grade_in_child(
     writable = Path(work)
     writable.mkdir()
     session = Session(
-        tree=Path(tree), course=course, isolation=Isolation(isolation[0], list(isolation[1])),
+        tree=Path(tree), course=course, isolation=Isolation(**isolation),
         writable=[writable], limits=WorkerLimits(memory_mb=memory_mb),
     )
     plugin = IsolationPlugin(session, wall_seconds=test_time_limit, cpu_seconds=test_time_limit)

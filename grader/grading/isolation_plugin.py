@@ -9,11 +9,14 @@ the session's ``IsolatedImplementation``. Around each test it:
 2. counts the tests of each task that ran out of time or lost the worker:
    after ``strikes`` of them the task's other tests fail at once with the
    reason, so an endless loop costs a few time limits, not one per test;
-3. lets the worker be restarted by the next request when it died.
+3. lets the worker be restarted by the next request when it died;
+4. hands the test's temporary folders to the worker's user, where that is
+   not the grader's (the process level under root runs it as ``nobody``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,6 +54,13 @@ class IsolationPlugin:
 
             item.runtest = refuse  # type: ignore[method-assign]
         self.session.begin_test(wall_seconds=self.wall_seconds, cpu_seconds=self.cpu_seconds)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        # pytest makes each temporary folder private to the grader; the worker may need to write in it.
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, Path) and value.is_dir():
+                self.session.share(value)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:

@@ -50,7 +50,7 @@ import torch
 from ..checking import TestTimeLimitExceeded
 from ..course import Course
 from ..implementation import ImplementationError, MissingNameError
-from .sandbox import Isolation, LaunchPlan, WorkerLimits, apply_limits, plan_launch, remove_cgroup, stage_worker_code
+from .sandbox import Isolation, LaunchPlan, WorkerLimits, apply_limits, give_to, plan_launch, remove_cgroup, stage_worker_code
 from .wire import Peer, WireError, read_message, send_message
 
 
@@ -250,6 +250,16 @@ class Session:
             self.worker.kill()
             self.worker = None
         _remove_tree(self.scratch)
+
+    def share(self, path: Path) -> None:
+        """Let the worker write in ``path`` (a test's temporary folder, made by the grader): at the process level
+        under root, the worker runs as ``nobody`` and the folder must become its own."""
+        if self.isolation.level != "process" or self.isolation.user is None:
+            return
+        path = Path(path).resolve()
+        # Only folders below the worker's writable ones (the tests' temporary folders): never a fixture's other paths.
+        if any(folder.resolve() in path.parents for folder in self.writable):
+            give_to(path, self.isolation.user)
 
     def _worker(self) -> WorkerProcess:
         if self.worker is None or not self.worker.alive:

@@ -33,6 +33,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import site
 import subprocess
 import sys
@@ -44,6 +45,9 @@ from pathlib import Path
 
 from ..errors import CourseError
 from ..paths import REPOSITORY
+
+NOBODY = (65534, 65534)
+"""uid and gid of ``nobody``: who the worker is inside the sandbox, and at the process level under root."""
 
 LEVELS = ("sandbox", "process")
 """Isolation levels, strongest first."""
@@ -90,6 +94,8 @@ class Isolation:
     """``"sandbox"`` or ``"process"``."""
     notes: list[str] = field(default_factory=list)
     """One line per guarantee it has or lacks, for the results and the warning."""
+    user: tuple[int, int] | None = None
+    """At the process level under root: the (uid, gid) the worker switches to (``nobody``); None to keep the grader's."""
 
 
 @dataclass
@@ -101,11 +107,13 @@ class LaunchPlan:
     working_directory: Path
     cgroup: Path | None
     limits: WorkerLimits
+    user: tuple[int, int] | None = None
+    """(uid, gid) the worker switches to before it starts, or None to run as the grader."""
 
     @property
     def process_limit(self) -> int:
         """RLIMIT_NPROC counts every process of the user, so the worker's allowance is added to what runs already."""
-        return self.limits.processes + _processes_of(os.getuid())
+        return self.limits.processes + _processes_of(self.user[0] if self.user else os.getuid())
 
 
 def choose_isolation(requested: str = "auto") -> Isolation:
@@ -123,8 +131,62 @@ def choose_isolation(requested: str = "auto") -> Isolation:
             return Isolation("sandbox", ["no network", "no view of the repository, solutions, hidden tests or other submissions", "runs as nobody", process_note])
         if requested == "sandbox":
             raise SandboxError(f"isolation level 'sandbox' is not available: {problem}")
-        return Isolation("process", [f"weaker isolation: {problem}", "the worker can read the machine's files and use the network", process_note])
-    return Isolation("process", ["weaker isolation, as asked: the worker can read the machine's files and use the network", process_note])
+        return _process_level(f"weaker isolation: {problem}", process_note)
+    return _process_level("weaker isolation, as asked", process_note)
+
+
+def _process_level(why: str, process_note: str) -> Isolation:
+    """The process level, as ``nobody`` where the grader is root and ``nobody`` can run this Python."""
+    notes = [why, "the worker can read the machine's files and use the network", process_note]
+    if os.geteuid() != 0:
+        return Isolation("process", notes)
+    problem = nobody_problem()
+    if problem is None:
+        return Isolation("process", [*notes, "runs as nobody"], user=NOBODY)
+    return Isolation("process", [*notes, f"runs as root: {problem}"])
+
+
+def nobody_problem() -> str | None:
+    """Why a worker cannot run as ``nobody`` here (its Python or torch unreadable to it), or None when it can."""
+    global _NOBODY_PROBLEM
+    if _NOBODY_PROBLEM is _UNKNOWN:
+        trial = [sys.executable, "-I", "-c", "import torch"]
+        try:
+            completed = subprocess.run(trial, capture_output=True, timeout=120, cwd="/", preexec_fn=lambda: _become(NOBODY))
+            failed = completed.returncode != 0
+            reason = completed.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {completed.returncode}"]
+        except (OSError, subprocess.SubprocessError) as error:
+            failed, reason = True, [str(error)]
+        _NOBODY_PROBLEM = f"nobody cannot run {sys.executable} with torch ({reason[0]})" if failed else None
+    return _NOBODY_PROBLEM  # type: ignore[return-value]
+
+
+def give_to(folder: Path, user: tuple[int, int]) -> None:
+    """Make ``folder`` and everything in it belong to ``user`` (a worker running as ``user`` may write there),
+    and the temporary folders above it enterable (see ``make_enterable``)."""
+    for parent, folders, files in os.walk(folder):
+        for name in (parent, *(os.path.join(parent, item) for item in folders + files)):
+            os.chown(name, *user, follow_symlinks=False)
+    make_enterable(Path(folder))
+
+
+def make_enterable(path: Path) -> None:
+    """Let other users enter (not list) every folder above ``path`` inside the temporary folder: ``mkdtemp``
+    makes them private, and a worker running as ``nobody`` must reach its tree, its code and its folders."""
+    temporary = Path(tempfile.gettempdir()).resolve()
+    for above in Path(path).resolve().parents:
+        if above == temporary or temporary not in above.parents:
+            break
+        mode = above.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(above, stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
+def _become(user: tuple[int, int]) -> None:
+    """Switch this process to ``user`` for good: no supplementary groups, then the group, then the user."""
+    os.setgroups([])
+    os.setgid(user[1])
+    os.setuid(user[0])
 
 
 def bubblewrap_problem() -> str | None:
@@ -152,6 +214,7 @@ def bubblewrap_problem() -> str | None:
 
 _UNKNOWN = object()
 _BUBBLEWRAP_PROBLEM: object = _UNKNOWN
+_NOBODY_PROBLEM = _UNKNOWN
 
 
 def stage_worker_code(destination: Path) -> Path:
@@ -197,7 +260,12 @@ def plan_launch(
         "PYTHONHASHSEED": "0",
     }
     if isolation.level == "process":
-        return LaunchPlan(python, environment, working, _make_cgroup(limits), limits)
+        if isolation.user is not None:
+            for folder in writable:
+                give_to(folder, isolation.user)
+            make_enterable(code)
+            make_enterable(tree)
+        return LaunchPlan(python, environment, working, _make_cgroup(limits), limits, user=isolation.user)
     command = [shutil.which("bwrap") or "bwrap", *_namespace_flags(), *_system_binds()]
     command += ["--ro-bind", str(code), str(code), "--ro-bind", str(tree), str(tree)]
     for folder in writable:
@@ -224,6 +292,8 @@ def apply_limits(plan: LaunchPlan) -> None:
         resource.setrlimit(limit, (value, value))
     if plan.cgroup is not None:
         (plan.cgroup / "cgroup.procs").write_text("0")
+    if plan.user is not None:
+        _become(plan.user)
 
 
 def remove_cgroup(cgroup: Path | None, *, patience: float = 5.0) -> None:

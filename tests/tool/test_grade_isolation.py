@@ -17,8 +17,11 @@ import os
 import pathlib
 import shutil
 import socket
+import stat
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -28,7 +31,7 @@ import pytest
 import torch
 
 from grader import checking
-from grader.course import Course
+from grader.course import Course, load_course
 from grader.grading import sandbox
 from grader.grading.remote import CPUTimeLimitExceeded, IsolatedImplementation, Session, StudentExit, WorkerLost, WorkerProcess, _process_tree
 from grader.grading.sandbox import LaunchPlan, SandboxError, WorkerLimits, bubblewrap_problem, choose_isolation, plan_launch
@@ -884,6 +887,78 @@ def test_process_level_says_what_it_lacks() -> None:
     assert isolation.level == "process"
     text = " ".join(isolation.notes)
     assert "weaker isolation" in text and "files" in text and "network" in text
+
+
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching the worker to nobody happens only when the grader is root")
+
+
+@as_root
+def test_process_level_under_root_says_who_the_worker_runs_as() -> None:
+    """Under root, does the process level run the worker as nobody where nobody can run this Python, and else
+    say that it runs as root and why?"""
+    isolation = choose_isolation("process")
+    if sandbox.nobody_problem() is None:
+        assert isolation.user == sandbox.NOBODY and "runs as nobody" in isolation.notes
+    else:
+        assert isolation.user is None
+        assert any(note.startswith("runs as root: nobody cannot run") for note in isolation.notes), isolation.notes
+
+
+@as_root
+def test_a_plan_with_a_user_starts_the_worker_as_that_user(tmp_path) -> None:
+    """Does apply_limits switch the started process to the plan's user and group, with no supplementary groups?"""
+    plan = LaunchPlan(["/usr/bin/id"], {"PATH": "/usr/bin:/bin"}, tmp_path, None, WorkerLimits(), user=sandbox.NOBODY)
+    completed = subprocess.run(plan.command, env=plan.environment, cwd="/", capture_output=True, text=True, preexec_fn=lambda: sandbox.apply_limits(plan))
+    assert completed.returncode == 0, completed.stderr
+    uid, gid = sandbox.NOBODY
+    assert f"uid={uid}(" in completed.stdout and f"gid={gid}(" in completed.stdout
+    groups = completed.stdout.split("groups=")[1].strip().split(",")
+    assert len(groups) == 1 and groups[0].startswith(f"{gid}("), completed.stdout
+
+
+@as_root
+def test_process_plan_for_nobody_hands_it_its_folders_and_a_way_to_its_tree(tmp_path) -> None:
+    """With a user, does plan_launch give the writable folders (and what is in them) to that user, and make the
+    private temporary folders above the tree and the code enterable, but not listable, by others?"""
+    scratch = Path(tempfile.mkdtemp())  # private (0700), as grading's scratch folders are
+    try:
+        tree, code, working = scratch / "alice" / "tree", scratch / "code", scratch / "work"
+        for folder in (tree, code, working / "inside"):
+            folder.mkdir(parents=True)
+        (working / "inside" / "note.txt").write_text("the grader's\n")
+        plan = plan_launch(
+            isolation=sandbox.Isolation("process", user=sandbox.NOBODY), tree=tree, modules={}, code=code, writable=[working],
+            requests_fd=0, answers_fd=1, limits=WorkerLimits(),
+        )
+        assert plan.user == sandbox.NOBODY
+        for path in (working, working / "inside", working / "inside" / "note.txt"):
+            assert (path.stat().st_uid, path.stat().st_gid) == sandbox.NOBODY, path
+        mode = scratch.stat().st_mode
+        assert mode & stat.S_IXOTH and not mode & stat.S_IROTH
+        assert tree.stat().st_uid == 0 and code.stat().st_uid == 0
+    finally:
+        shutil.rmtree(scratch)
+
+
+@as_root
+def test_a_session_shares_only_folders_below_its_writable_ones(tmp_path) -> None:
+    """Does Session.share hand a test's temporary folder to the worker's user, and leave any other path alone?"""
+    writable = tmp_path / "work"
+    test_folder, elsewhere = writable / "pytest" / "test_x0", tmp_path / "elsewhere"
+    test_folder.mkdir(parents=True)
+    elsewhere.mkdir()
+    session = Session(
+        tree=SOLUTIONS, course=load_course(), isolation=sandbox.Isolation("process", user=sandbox.NOBODY),
+        writable=[writable], limits=WorkerLimits(),
+    )
+    try:
+        session.share(test_folder)
+        session.share(elsewhere)
+        session.share(REPOSITORY)
+    finally:
+        session.close()
+    assert test_folder.stat().st_uid == sandbox.NOBODY[0]
+    assert elsewhere.stat().st_uid == 0 and REPOSITORY.stat().st_uid == os.stat(REPOSITORY / "course.toml").st_uid
 
 
 def test_unknown_level_is_refused_by_name() -> None:
