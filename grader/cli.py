@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         help="train a GPT on a dataset",
-        description="Train the reference GPT. Presets: "
+        description="Train a GPT: the reference, or with --impl mine the one made of your own pieces; started by torchrun, "
+        "it trains on every process with DDP. Presets: "
         + "; ".join(f"{name}: {preset.description}" for name, preset in PRESETS.items()),
     )
     train.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS), help=f"training recipe (default {DEFAULT_PRESET})")
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help="torch.compile the model (default: on for GPU presets on a GPU)")
     train.add_argument("--fused-attention", action=argparse.BooleanOptionalAction, default=None, help="use torch's fused attention kernel (default: the preset's)")
     train.add_argument("--seed", type=int, default=1337, help="seed for initialisation and batches (default 1337)")
+    train.add_argument(
+        "--impl", metavar="WHOSE",
+        help="whose code trains: 'reference' (default), 'mine' (your assignments/: each piece whose public tests pass is "
+        "yours, the rest is borrowed from the reference, and a table shows which) or a folder laid out like assignments/; "
+        "--resume keeps the run's",
+    )
     train.add_argument("--data-dir", help="dataset cache folder (default: $COURSE_DATA_DIR or ~/.cache/minigpt-course)")
     shape = train.add_argument_group("model and optimisation overrides (default: the preset's)")
     shape.add_argument("--n-layer", type=_positive_int, help="transformer blocks")
@@ -270,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
             fused_attention=args.fused_attention,
             seed=args.seed,
             data_dir=args.data_dir,
+            impl=args.impl,
             **overrides,
         )
     elif args.command == "sample":

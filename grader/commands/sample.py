@@ -1,4 +1,10 @@
-"""``course sample``: generate text from a checkpoint written by ``course train``."""
+"""``course sample``: generate text from a checkpoint written by ``course train``.
+
+The model is built by the code it was trained with: the reference, or, for
+a ``course train --impl`` run, the same composition of the learner's and the
+reference's pieces (the checkpoint records whose each piece was), which
+also supplies the sampler.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 import torch
 
 from .. import data as datasets_registry
+from ..composed import code_from_record, reference_code
 from ..devices import resolve_device
 from ..errors import CourseError
 
@@ -29,10 +36,6 @@ def main(
     same checkpoint, prompt, settings and seed give the same text on the same
     device. Sampling settings are checked before the checkpoint is read.
     """
-    from solutions.a4_transformer.model import GPT, GPTConfig
-    from solutions.a5_training.training import load_checkpoint
-    from solutions.a6_sampling.sampling import generate
-
     if temperature < 0:
         raise CourseError(f"--temperature must be >= 0 (0 means greedy), got {temperature}")
     if top_k is not None and top_k < 1:
@@ -47,13 +50,14 @@ def main(
         raise CourseError("--prompt is empty; give at least one character (the default is a newline)")
 
     device = resolve_device(device)
-    saved = load_checkpoint(checkpoint, map_location=device)
+    saved = reference_code().training.load_checkpoint(checkpoint, map_location=device)
     try:
-        model_config = GPTConfig(**saved["extra"]["model_config"])
+        code = code_from_record(saved["extra"].get("implementation"))
+        model_config = code.model.GPTConfig(**saved["extra"]["model_config"])
         tokenizer = datasets_registry.tokenizer_from_dict(saved["extra"]["tokenizer"])
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, AttributeError) as error:
         raise CourseError(f"{checkpoint} was not written by `course train` (no model config or tokenizer: {error})") from None
-    model = GPT(model_config)
+    model = code.model.GPT(model_config)
     model.load_state_dict(saved["model"])
     model.to(device)
 
@@ -63,7 +67,7 @@ def main(
         raise CourseError(f"the prompt cannot be encoded with this model's vocabulary: {error}") from None
     generator = torch.Generator(device=device).manual_seed(seed)
     ids = torch.tensor([prompt_ids] * num_samples, dtype=torch.long, device=device)
-    out = generate(
+    out = code.sampling.generate(
         model, ids, max_tokens, temperature=temperature, top_k=top_k, top_p=top_p, generator=generator
     )
     return [tokenizer.decode(row.tolist()) for row in out]
