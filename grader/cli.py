@@ -47,6 +47,28 @@ def _comma_list(text: str) -> list[str]:
     return items
 
 
+def _pixel_size(text: str) -> tuple[int, int]:
+    from .pictures import parse_size  # here, not at the top: matplotlib is slow to import for `course --help`
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _sampling_setting(text: str):
+    from .pictures import parse_sampling_setting
+
+    try:
+        return parse_sampling_setting(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_int_list(text: str) -> list[int]:
+    return [_positive_int(item) for item in _comma_list(text)]
+
+
 def _positive_float(text: str) -> float:
     value = _number(float, text)
     if not value > 0:
@@ -173,6 +195,54 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--only", action="append", default=[], metavar="ENTRY", help="audit only this entry, e.g. a3_attention/no_scaling (repeatable)")
     audit.add_argument("--jobs", type=_positive_int, help="workers at once (default: the number of CPU cores)")
     audit.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+
+    attention = commands.add_parser(
+        "attention",
+        help="draw a trained model's attention weights for a prompt (PNG)",
+        description="Draw the attention weights of every block and head of a `course train` checkpoint reading a prompt: "
+        "a grid of heatmaps, blocks down and heads across, with the prompt's tokens on the axes.",
+    )
+    attention.add_argument("--checkpoint", required=True, help="path to ckpt.pt")
+    attention.add_argument("--prompt", required=True, help="the text the model reads, at most its block_size tokens, e.g. 'ROMEO:'")
+    attention.add_argument("--out", default="attention.png", help="PNG file to write (default attention.png)")
+    attention.add_argument("--size", type=_pixel_size, metavar="WxH", help="picture size in pixels, e.g. 1600x1200 (default: about 240 per panel)")
+    attention.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto)")
+
+    plot = commands.add_parser(
+        "plot",
+        help="draw loss curves, positional encodings, sampling settings or BPE compression (PNG)",
+        description="Pictures of runs, positional encodings, sampling settings and tokenizers, written as PNG files.",
+    )
+    pictures = plot.add_subparsers(dest="picture", required=True, metavar="PICTURE")
+    losses = pictures.add_parser("losses", help="the loss curves of several runs on one plot")
+    losses.add_argument("runs", nargs="+", metavar="RUN", help="a run folder (the --out of `course train`) or its ckpt.pt")
+    losses.add_argument("--out", default="losses.png", help="PNG file to write (default losses.png)")
+    positions = pictures.add_parser("positions", help="a positional encoding table and how alike its positions are")
+    positions.add_argument("--kind", choices=("sinusoidal", "learned"), help="which table (default: the checkpoint's own; sinusoidal without one)")
+    positions.add_argument("--checkpoint", help="draw the table of this model (ckpt.pt); needed for --kind learned")
+    positions.add_argument("--block-size", type=_positive_int, default=64, help="positions of the sinusoidal table without --checkpoint (default 64)")
+    positions.add_argument("--d-model", type=_positive_int, default=128, help="width of the sinusoidal table without --checkpoint, even (default 128)")
+    positions.add_argument("--out", default="positions.png", help="PNG file to write (default positions.png)")
+    sampling = pictures.add_parser("sampling", help="the next-token distribution after a prompt under temperature / top-k / top-p")
+    sampling.add_argument("--checkpoint", required=True, help="path to ckpt.pt")
+    sampling.add_argument("--prompt", default="\n", help="the text before the next token (default: a newline)")
+    sampling.add_argument(
+        "--setting", dest="settings", action="append", type=_sampling_setting, metavar="T[,K[,P]]",
+        help="one panel: temperature, top-k, top-p, '-' for no filter, e.g. 0.8 or 1,40 or 1,-,0.9; repeat for more panels "
+        "(default: 1; 0.5; 1,10; 1,-,0.9)",
+    )
+    sampling.add_argument("--top-n", type=_positive_int, default=20, help="most likely tokens shown and labelled (default 20)")
+    sampling.add_argument("--out", default="sampling.png", help="PNG file to write (default sampling.png)")
+    sampling.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto)")
+    bpe = pictures.add_parser("bpe", help="the first BPE merges, and bytes per token against sentencepiece as the vocabulary grows")
+    bpe.add_argument("--dataset", default="shakespeare", help="corpus to train on (default shakespeare); see `course data list`")
+    bpe.add_argument("--text", help="a UTF-8 text file to train on instead of --dataset")
+    bpe.add_argument("--vocab-sizes", type=_positive_int_list, default=[256, 384, 512, 768, 1024], metavar="LIST", help="vocabulary sizes, comma-separated, each >= 256 (default 256,384,512,768,1024)")
+    bpe.add_argument("--characters", type=_positive_int, default=500_000, help="characters of the corpus to use, 90%% to train, 10%% to measure (default 500000: about a second)")
+    bpe.add_argument("--data-dir", help="dataset cache folder")
+    bpe.add_argument("--out", default="bpe.png", help="PNG file to write (default bpe.png)")
+    for picture in (losses, positions, sampling, bpe):
+        picture.add_argument("--size", type=_pixel_size, metavar="WxH", help="picture size in pixels, e.g. 1600x900 (default: the picture's own)")
 
     compare = commands.add_parser(
         "compare",
@@ -335,6 +405,29 @@ def run(args: argparse.Namespace) -> int:
 
         rows = audit.main(assignments=args.assignments, mutants=args.mutants, only=args.only, jobs=args.jobs, json_output=args.json)
         return 0 if all(row.ok for row in rows) else 1
+    elif args.command == "attention":
+        from .commands import attention
+
+        attention.main(checkpoint=args.checkpoint, prompt=args.prompt, out=args.out, size_px=args.size, device=args.device)
+    elif args.command == "plot":
+        from .commands import plot
+
+        if args.picture == "losses":
+            plot.losses(runs=args.runs, out=args.out, size_px=args.size)
+        elif args.picture == "positions":
+            plot.positions(
+                kind=args.kind, checkpoint=args.checkpoint, block_size=args.block_size, d_model=args.d_model, out=args.out, size_px=args.size
+            )
+        elif args.picture == "sampling":
+            plot.sampling(
+                checkpoint=args.checkpoint, prompt=args.prompt, settings=args.settings or plot.DEFAULT_SAMPLING_SETTINGS,
+                top_n=args.top_n, out=args.out, size_px=args.size, device=args.device,
+            )
+        else:
+            plot.bpe(
+                dataset=args.dataset, text=args.text, vocab_sizes=args.vocab_sizes, characters=args.characters,
+                data_dir=args.data_dir, out=args.out, size_px=args.size,
+            )
     elif args.command == "compare":
         from .commands import compare
 
