@@ -39,7 +39,7 @@ import torch
 
 from .checking import GRADING_SUITES, CheckReport, TaskResult, TaskStatus, run_checks
 from .course import Course, load_course
-from .testing import Difference, recording_differences
+from .testing import Difference, recording_differences, values_equal
 
 # The window around the first difference: at most this many rows and columns of each value.
 WINDOW_ROWS = 4
@@ -464,7 +464,7 @@ def _text_comparison(actual: str, expected: str) -> dict[str, Any]:
 def _mapping_comparison(actual: Mapping, expected: Mapping) -> dict[str, Any]:
     """The keys that differ (missing, extra, or another value), a few of them side by side."""
     keys = [*expected, *(key for key in actual if key not in expected)]
-    differing = [key for key in keys if key not in actual or key not in expected or not _equal(actual[key], expected[key])]
+    differing = [key for key in keys if key not in actual or key not in expected or not values_equal(actual[key], expected[key])]
     shown = differing[:WINDOW_ROWS]
     window = Window(
         f"{len(shown)} of the {len(differing)} keys that differ",
@@ -480,7 +480,7 @@ def _mapping_comparison(actual: Mapping, expected: Mapping) -> dict[str, Any]:
 def _sequence_comparison(actual: Sequence, expected: Sequence) -> dict[str, Any]:
     """Items around the first that differs (an item one side lacks counts as a difference)."""
     length = max(len(actual), len(expected))
-    differs = [index >= len(actual) or index >= len(expected) or not _equal(actual[index], expected[index]) for index in range(length)]
+    differs = [index >= len(actual) or index >= len(expected) or not values_equal(actual[index], expected[index]) for index in range(length)]
     first = differs.index(True) if any(differs) else 0
     rows = _span(first, length, WINDOW_ROWS)
 
@@ -500,19 +500,6 @@ def _sequence_comparison(actual: Sequence, expected: Sequence) -> dict[str, Any]
 
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, (list, tuple))
-
-
-def _equal(actual: Any, expected: Any) -> bool:
-    """``actual == expected`` that never raises and reads tensors as their values."""
-    if isinstance(actual, torch.Tensor) or isinstance(expected, torch.Tensor):
-        try:
-            return bool(torch.equal(torch.as_tensor(actual), torch.as_tensor(expected)))
-        except (TypeError, ValueError, RuntimeError):
-            return False
-    try:
-        return bool(actual == expected)
-    except Exception:  # an exotic __eq__ or __bool__ is simply "not equal"
-        return False
 
 
 def _cell(value: Any) -> str:

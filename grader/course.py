@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -191,6 +192,21 @@ class Course:
     def total_points(self) -> int | float:
         """The sum of all task points over all assignments."""
         return sum(assignment.points for assignment in self.assignments)
+
+    def code_assignments(self, selection: Sequence[str] | None = None) -> list[Assignment]:
+        """The assignments with a code module, in course order: those named in ``selection``, all when it is empty.
+
+        Raises:
+            CourseError: an unknown assignment, or one without code (written answers only).
+        """
+        with_code = [assignment for assignment in self.assignments if assignment.module is not None]
+        if not selection:
+            return with_code
+        named = {self.assignment(name).id for name in selection}
+        without_code = sorted(named - {assignment.id for assignment in with_code})
+        if without_code:
+            raise CourseError(f"assignment {without_code[0]} has no code module (see course.toml)")
+        return [assignment for assignment in with_code if assignment.id in named]
 
     def assignment(self, id_or_number: str | int) -> Assignment:
         """The assignment named by its id (``"a3_attention"``), short id (``"a3"``) or number (``"3"`` or 3).

@@ -242,7 +242,7 @@ def _assert_equal(actual: Any, expected: Any, *, what: str, hint: str | None, sh
         _assert_mappings_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
     elif isinstance(expected, (list, tuple)) and not _is_namedtuple(expected):
         _assert_sequences_equal(actual, expected, what=what, hint=hint, show_expected=show_expected)
-    elif not _equal(actual, expected):
+    elif not values_equal(actual, expected):
         fail(_headline(_show(actual), _show(expected), what=what, show_expected=show_expected), *_own_value(_show(actual), show_expected), hint=hint)
 
 
@@ -351,7 +351,7 @@ def _assert_sequences_equal(actual: Any, expected: Sequence, *, what: str, hint:
         fail(f"{what}: expected a {type(expected).__name__}{shown}, got {_kind(actual)} {_show(actual)}", hint=hint)
     headline = _headline(_show(actual), _show(expected), what=what, show_expected=show_expected)
     for index, (got, want) in enumerate(zip(actual, expected)):
-        if not _equal(got, want):
+        if not values_equal(got, want):
             fail(headline, f"first difference at index {index}: {_versus(_show(got), _show(want), show_expected)}", hint=hint)
     if len(actual) != len(expected):
         fail(headline, f"expected {len(expected)} items, got {len(actual)}", hint=hint)
@@ -364,7 +364,7 @@ def _assert_mappings_equal(actual: Any, expected: Mapping, *, what: str, hint: s
         fail(f"{what}: expected a dict{shown}, got {_kind(actual)} {_show(actual)}", hint=hint)
     missing = [key for key in expected if key not in actual]
     extra = [key for key in actual if key not in expected]
-    differing = [key for key in expected if key in actual and not _equal(actual[key], expected[key])]
+    differing = [key for key in expected if key in actual and not values_equal(actual[key], expected[key])]
     details = []
     if missing:
         details.append(f"missing keys: {_show(missing)}")
@@ -392,7 +392,7 @@ def _versus(got: str, want: str, show_expected: bool) -> str:
     return f"got {got}, expected {want}" if show_expected else f"got {got}"
 
 
-def _equal(actual: Any, expected: Any) -> bool:
+def values_equal(actual: Any, expected: Any) -> bool:
     """``actual == expected`` that never raises and reads tensors as their values."""
     if isinstance(actual, torch.Tensor) or isinstance(expected, torch.Tensor):
         try:

@@ -51,10 +51,9 @@ from typing import Any
 from ..atomic import atomic_write_json
 from ..checking import GRADING_SUITES, earned_points, run_checks
 from ..course import Assignment, Course, Task, load_course
-from ..errors import CourseError
 from ..forked import die_with_parent, run_child, worker_context
 from ..paths import REPOSITORY
-from .gradescope import bundle_files
+from .grading_files import grading_files
 from .intake import Submission, SubmissionError, Unpacked, discover, unpack
 from .reports import write_reports
 from .results import AssignmentOutcome, ResultError, SubmissionResult, TaskOutcome, TestOutcome, load_result
@@ -115,7 +114,7 @@ def grade_all(
         CourseError: an unknown assignment.
     """
     course = course if course is not None else load_course()
-    chosen = _code_assignments(course, assignments)
+    chosen = course.code_assignments(assignments)
     level = choose_isolation(isolation)
     submissions = discover(paths, course=course, roster=roster)
     students = {submission.student for submission in submissions}
@@ -162,10 +161,10 @@ def tool_version() -> str:
 
 def course_version(course: Course, repository: Path = REPOSITORY) -> str:
     """sha256 over every file grading reads (course.toml, the suites, the reference, the grader modules it
-    imports; grader/grading/gradescope.py's ``bundle_files``): what decides a score, and nothing else."""
+    imports; grader/grading/grading_files.py): what decides a score, and nothing else."""
     digest = hashlib.sha256()
     chosen = [assignment for assignment in course.assignments if assignment.module is not None]
-    for relative, path in bundle_files(repository, chosen=chosen, course=course).items():
+    for relative, path in grading_files(repository, chosen=chosen, course=course).items():
         data = path.read_bytes()
         digest.update(f"{relative}\0{len(data)}\0".encode())
         digest.update(data)
@@ -357,16 +356,3 @@ def _load_if_current(path: Path, fingerprint: str) -> SubmissionResult | None:
     except ResultError:
         return None
     return result if result.fingerprint == fingerprint else None
-
-
-def _code_assignments(course: Course, selection: Sequence[str] | None) -> list[Assignment]:
-    """The assignments to grade, in course order: those named (all with code when None)."""
-    with_code = [assignment for assignment in course.assignments if assignment.module is not None]
-    if selection is None or not list(selection):
-        return with_code
-    named = {course.assignment(name).id for name in selection}
-    chosen = [assignment for assignment in with_code if assignment.id in named]
-    without_code = sorted(named - {assignment.id for assignment in chosen})
-    if without_code:
-        raise CourseError(f"assignment {without_code[0]} has no code to grade (see course.toml)")
-    return chosen

@@ -597,7 +597,7 @@ def compare_submissions(
         raise ValueError(f"top={top} must be at least 1")
     if common_limit < 2:
         raise ValueError(f"common_limit={common_limit} must be at least 2: a pair is two submissions")
-    baselines = [_baseline(assignment, stubs, reference) for assignment in _chosen(course, assignments)]
+    baselines = [_baseline(assignment, stubs, reference) for assignment in course.code_assignments(assignments)]
     submissions = discover(paths, course=course)
     if on_start is not None:
         on_start(len(submissions))
@@ -783,18 +783,6 @@ def _regions(first: SourceFingerprints, second: SourceFingerprints, shared: froz
         len({token for matches in in_second.values() for fingerprint in matches for token in fingerprint.tokens}),
     )
     return tuple(regions), shared_tokens
-
-
-def _chosen(course: Course, selection: Sequence[str]) -> list[Assignment]:
-    """The assignments to compare, in course order: those named, or every one with code."""
-    with_code = [assignment for assignment in course.assignments if assignment.module is not None]
-    if not selection:
-        return with_code
-    named = {course.assignment(name).id for name in selection}
-    without_code = sorted(named - {assignment.id for assignment in with_code})
-    if without_code:
-        raise CourseError(f"assignment {without_code[0]} has no code module to compare (see course.toml)")
-    return [assignment for assignment in with_code if assignment.id in named]
 
 
 def _baseline(assignment: Assignment, stubs: Path, reference: Path | None) -> _Baseline:
