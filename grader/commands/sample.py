@@ -12,10 +12,9 @@ from pathlib import Path
 
 import torch
 
-from .. import data as datasets_registry
-from ..composed import code_from_record, reference_code
 from ..devices import resolve_device
 from ..errors import CourseError
+from ..trained_model import load_trained_model
 
 
 def main(
@@ -50,16 +49,8 @@ def main(
         raise CourseError("--prompt is empty; give at least one character (the default is a newline)")
 
     device = resolve_device(device)
-    saved = reference_code().training.load_checkpoint(checkpoint, map_location=device)
-    try:
-        code = code_from_record(saved["extra"].get("implementation"))
-        model_config = code.model.GPTConfig(**saved["extra"]["model_config"])
-        tokenizer = datasets_registry.tokenizer_from_dict(saved["extra"]["tokenizer"])
-    except (KeyError, TypeError, AttributeError) as error:
-        raise CourseError(f"{checkpoint} was not written by `course train` (no model config or tokenizer: {error})") from None
-    model = code.model.GPT(model_config)
-    model.load_state_dict(saved["model"])
-    model.to(device)
+    trained = load_trained_model(checkpoint, device=device)
+    model, tokenizer, code = trained.model, trained.tokenizer, trained.code
 
     try:
         prompt_ids = tokenizer.encode(prompt)
