@@ -43,12 +43,14 @@ def load_trained_model(checkpoint: str | Path, *, device: str = "cpu") -> Traine
             checkpoint, or one without the model config and tokenizer
             ``course train`` stores.
     """
+    # First, so that a copy of the course without solutions/ says the command is not available here.
+    training = reference_code().training
     path = Path(checkpoint)
     if not path.is_file():
         where = f"{path} is a folder; pass the ckpt.pt inside it" if path.is_dir() else f"no checkpoint at {path}"
         raise CourseError(f"{where} (a run of `course train` writes OUT/ckpt.pt)")
     try:
-        saved = reference_code().training.load_checkpoint(path, map_location=device)
+        saved = training.load_checkpoint(path, map_location=device)
     except ValueError as error:
         raise CourseError(str(error)) from None
     try:
