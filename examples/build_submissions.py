@@ -283,7 +283,7 @@ from pathlib import Path
 
 _REFERENCE = Path("solutions", "a3_attention", "attention.py")
 _HIDDEN_TESTS = Path("tests", "hidden", "test_a3_attention.py")
-# A repository two or three folders below / (/work/course, /home/me/course) is found in about 0.1 s.
+# A repository two or three folders below the root of the file system is found in about 0.1 s.
 _LEVELS_BELOW_ROOT = 3
 _searched = []
 
