@@ -9,7 +9,7 @@ The CLI exits 0 only when every checked task passed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.markup import escape
@@ -61,6 +61,19 @@ def show(report: CheckReport, *, course: Course) -> None:
 
 def assignment_table(assignment: Assignment, results: list[TaskResult]) -> Table:
     """The rows of one assignment: its checked tasks, then the tasks graded by hand."""
+    table = task_table(assignment, results, note=_problem, note_heading="what went wrong")
+    for task in assignment.tasks:
+        if task.manual:
+            table.add_row(task.id, escape(task.name), f"{task.points:g}", "[dim]by hand[/]", "-", "[dim]written answers[/]")
+    return table
+
+
+def task_table(assignment: Assignment, results: list[TaskResult], *, note: Callable[[TaskResult], str], note_heading: str) -> Table:
+    """One row per checked task: id, name, points, status, tests passed, and ``note(result)`` (rich markup) last.
+
+    A module that cannot be imported fails every task the same way: a note equal to the row above shows as
+    "(same as above)".
+    """
     passed = sum(result.status is TaskStatus.PASSED for result in results)
     table = Table(title=f"{assignment.id}: {assignment.title} ({passed}/{len(results)} tasks passed)", title_justify="left")
     table.add_column("task", no_wrap=True)
@@ -68,26 +81,25 @@ def assignment_table(assignment: Assignment, results: list[TaskResult]) -> Table
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("tests", justify="right", no_wrap=True)
-    table.add_column("what went wrong", ratio=1, overflow="fold")
+    table.add_column(note_heading, ratio=1, overflow="fold")
     previous = ""
     for result in results:
-        style = STATUS_STYLES[result.status]
-        problem = "\n".join(line for line in (result.message, f"Hint: {result.hint}" if result.hint else "") if line)
-        # A module that cannot be imported fails every task the same way: say it once.
-        shown = "[dim](same as above)[/]" if problem and problem == previous else escape(problem)
-        previous = problem
+        shown = note(result)
         table.add_row(
             result.task.id,
             escape(result.task.name),
             f"{result.task.points:g}",
-            f"[{style}]{result.status.value}[/]",
+            f"[{STATUS_STYLES[result.status]}]{result.status.value}[/]",
             f"{result.passed}/{result.total}",
-            shown,
+            "[dim](same as above)[/]" if shown and shown == previous else shown,
         )
-    for task in assignment.tasks:
-        if task.manual:
-            table.add_row(task.id, escape(task.name), f"{task.points:g}", "[dim]by hand[/]", "-", "[dim]written answers[/]")
+        previous = shown
     return table
+
+
+def _problem(result: TaskResult) -> str:
+    """What went wrong with a task and its hint, escaped for rich; empty when it passed."""
+    return escape("\n".join(line for line in (result.message, f"Hint: {result.hint}" if result.hint else "") if line))
 
 
 def summary(report: CheckReport) -> str:

@@ -33,7 +33,7 @@ from ..console import console, print_table
 from ..course import Assignment, Course, load_course
 from ..paths import HIDDEN_TESTS, SOLUTIONS
 from ..reference_code import require_full_repository
-from .check import STATUS_STYLES, summary
+from .check import summary, task_table
 
 
 def main(
@@ -74,29 +74,11 @@ def show(report: CompareReport, *, course: Course) -> None:
 
 def overview_table(assignment: Assignment, results: list[TaskResult]) -> Table:
     """One row per checked task: its status and tests passed; failed tasks are detailed below the table."""
-    passed = sum(result.status is TaskStatus.PASSED for result in results)
-    table = Table(title=f"{assignment.id}: {assignment.title} ({passed}/{len(results)} tasks passed)", title_justify="left")
-    table.add_column("task", no_wrap=True)
-    table.add_column("name", overflow="fold")
-    table.add_column("points", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("tests", justify="right", no_wrap=True)
-    table.add_column("note", ratio=1, overflow="fold")
-    previous = ""
-    for result in results:
-        note = "[dim]side by side below[/]" if result.status is TaskStatus.FAILED else escape(result.message)
-        # A module that cannot be imported fails every task the same way: say it once (as `course check` does).
-        shown = "[dim](same as above)[/]" if result.message and note == previous else note
-        previous = note
-        table.add_row(
-            result.task.id,
-            escape(result.task.name),
-            f"{result.task.points:g}",
-            f"[{STATUS_STYLES[result.status]}]{result.status.value}[/]",
-            f"{result.passed}/{result.total}",
-            shown,
-        )
-    return table
+    return task_table(assignment, results, note=_note, note_heading="note")
+
+
+def _note(result: TaskResult) -> str:
+    return "[dim]side by side below[/]" if result.status is TaskStatus.FAILED else escape(result.message)
 
 
 def show_task(comparison: TaskComparison) -> None:
