@@ -86,7 +86,8 @@ def _number(kind, text: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
-        description="The MiniGPT course: check your work, train and sample a GPT, manage datasets; for instructors, generate and release the student workspace.",
+        description="The MiniGPT course: check and compare your work, train and sample a GPT, draw it, manage datasets; for instructors, "
+        "generate and release the student workspace, grade submissions in a sandbox, feed nbgrader and Gradescope.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
