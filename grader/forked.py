@@ -75,6 +75,19 @@ def run_child(
     return None, f"the worker failed (exit {process.exitcode}) before writing its report: {last[0]}"
 
 
+def become_child(log: str | Path) -> None:
+    """The first steps of a child: lead its own session (so the parent can kill all it starts), die with its
+    parent, run one torch thread (children share the cores), and send its output to ``log``."""
+    os.setsid()
+    die_with_parent()
+    import torch
+
+    torch.set_num_threads(1)
+    with open(log, "w", encoding="utf-8") as stream:
+        os.dup2(stream.fileno(), sys.stdout.fileno())
+        os.dup2(stream.fileno(), sys.stderr.fileno())
+
+
 def die_with_parent() -> None:
     """In a child: be killed when the process that started it ends (Linux; elsewhere nothing).
 

@@ -11,13 +11,12 @@ and the parent says so.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .atomic import atomic_write_json
 from .checking import GRADING_SUITES, run_checks
+from .forked import become_child
 
 PRELOAD = ("torch", "torch._meta_registrations", "torch._dynamo", "numpy", "pytest", "hypothesis", "grader.suite_run")
 """Modules a process that will run many trees imports once, before it forks them. The suites'
@@ -26,14 +25,7 @@ first tensor on the "meta" device, or first optimizer, makes torch import the mi
 
 def run_in_child(*, tree: str | Path, assignments: Sequence[str], out: str | Path, log: str | Path, test_time_limit: float | None) -> None:
     """The body of a worker process: run the grading suites of ``assignments`` on ``tree`` and write the
-    report to ``out``. The worker leads its own session (so the parent can kill all it starts), runs one
-    torch thread (workers share the cores), and sends its output to ``log``."""
-    os.setsid()
-    import torch
-
-    torch.set_num_threads(1)
-    with open(log, "w", encoding="utf-8") as stream:
-        os.dup2(stream.fileno(), sys.stdout.fileno())
-        os.dup2(stream.fileno(), sys.stderr.fileno())
+    report to ``out`` (the process set up by ``become_child``, output in ``log``)."""
+    become_child(log)
     report = run_checks(tree, assignments=list(assignments), suites=GRADING_SUITES, test_time_limit=test_time_limit)
     atomic_write_json(Path(out), report.to_json())

@@ -34,12 +34,12 @@ grades that submission again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -51,7 +51,7 @@ from typing import Any
 from ..atomic import atomic_write_json
 from ..checking import GRADING_SUITES, earned_points, run_checks
 from ..course import Assignment, Course, Task, load_course
-from ..forked import die_with_parent, run_child, worker_context
+from ..forked import become_child, run_child, worker_context
 from ..paths import REPOSITORY
 from .grading_files import grading_files
 from .intake import Submission, SubmissionError, Unpacked, discover, unpack
@@ -243,7 +243,7 @@ class _Grader:
             "out": str(report),
             "log": str(log),
             "work": str(folder / "work"),
-            "isolation": {"level": self.isolation.level, "notes": list(self.isolation.notes), "user": self.isolation.user},
+            "isolation": dataclasses.asdict(self.isolation),
             "test_time_limit": self.test_time_limit,
             "memory_mb": self.course.grading.memory_limit_mb,
         }
@@ -254,19 +254,12 @@ def grade_in_child(
     *, tree: str, assignments: list[str], out: str, log: str, work: str, isolation: dict[str, Any], test_time_limit: float, memory_mb: int
 ) -> None:
     """The body of a grading child (trusted): run the grading suites on ``tree`` with the student's code in
-    an isolated worker, and write ``CheckReport.to_json()`` to ``out``. The child leads its own session, dies
-    with its parent, runs one torch thread (children share the cores) and sends its output to ``log``."""
-    os.setsid()
-    die_with_parent()
-    import torch
-
+    an isolated worker, and write ``CheckReport.to_json()`` to ``out`` (the process set up by ``become_child``,
+    output in ``log``)."""
+    become_child(log)
     from .isolation_plugin import IsolationPlugin
     from .remote import Session
 
-    torch.set_num_threads(1)
-    with open(log, "w", encoding="utf-8") as stream:
-        os.dup2(stream.fileno(), sys.stdout.fileno())
-        os.dup2(stream.fileno(), sys.stderr.fileno())
     course = load_course()
     # pytest empties its basetemp at the start: the worker is given the folder above it, which stays.
     writable = Path(work)
